@@ -1,0 +1,1 @@
+"""Tests of the chime engine, which has no Home Assistant imports."""

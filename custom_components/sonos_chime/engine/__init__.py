@@ -1,0 +1,45 @@
+"""Chime engine: snapshot, chime and restore a Sonos household.
+
+No Home Assistant imports: the engine is driven by the integration and tested
+directly against speakers. Every call blocks; run it in a worker thread.
+"""
+
+from .audio import read_duration, read_file_duration
+from .engine import ChimeEngine
+from .errors import (
+    ChimeError,
+    HouseholdBusyError,
+    HouseholdUnreachableError,
+    MediaUnavailableError,
+    UnknownZoneError,
+)
+from .models import (
+    ChimeRequest,
+    ChimeResult,
+    HouseholdInfo,
+    Outcome,
+    TvMode,
+    Zone,
+    ZoneResult,
+)
+from .topology import discover_hosts, probe_household
+
+__all__ = [
+    "ChimeEngine",
+    "ChimeError",
+    "ChimeRequest",
+    "ChimeResult",
+    "HouseholdBusyError",
+    "HouseholdInfo",
+    "HouseholdUnreachableError",
+    "MediaUnavailableError",
+    "Outcome",
+    "TvMode",
+    "UnknownZoneError",
+    "Zone",
+    "ZoneResult",
+    "discover_hosts",
+    "probe_household",
+    "read_duration",
+    "read_file_duration",
+]

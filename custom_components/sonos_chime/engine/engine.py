@@ -1,0 +1,222 @@
+"""The chime engine: one call pauses, chimes and restores every targeted zone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+import logging
+import threading
+import time
+
+from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneError
+from .group import GroupChime, Speaker, describe, new_speaker
+from .media_probe import probe_duration
+from .models import ChimeRequest, ChimeResult, HouseholdInfo, Outcome, Zone
+from .topology import first_answer
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_WORKERS = 64
+REGROUP_TIMEOUT = 10.0
+
+
+class ChimeEngine:
+    """Chimes on one Sonos household, one chime at a time.
+
+    Calls block (SoCo is blocking); run them in a worker thread. Work across
+    zones runs in parallel on a pool that is gone again when the call returns.
+    """
+
+    def __init__(
+        self,
+        hosts: Sequence[str],
+        *,
+        busy_timeout: float = 120.0,
+        poll_interval: float = 0.1,
+        end_margin: float = 2.0,
+    ) -> None:
+        """Remember the hosts; nothing is contacted until asked."""
+        self.hosts: tuple[str, ...] = tuple(hosts)
+        self.busy_timeout = busy_timeout
+        self.poll_interval = poll_interval
+        self.end_margin = end_margin
+        # Serialises chimes: a chime snapshotting while another plays would
+        # later "restore" that other chime.
+        self._lock = threading.Lock()
+
+    def update_hosts(self, hosts: Iterable[str]) -> None:
+        """Hosts to ask next, the ones that answered before first."""
+        self.hosts = tuple(dict.fromkeys([*self.hosts, *hosts]))
+
+    def household(self) -> HouseholdInfo:
+        """Fresh topology from the first host that answers."""
+        info = first_answer(self.hosts)
+        self.update_hosts(zone.host for zone in info.zones)
+        return info
+
+    def chime(self, request: ChimeRequest) -> ChimeResult:
+        """Chime on the requested zones and put every one of them back.
+
+        Raises only before any speaker is changed; what goes wrong on a
+        speaker afterwards is reported in the result.
+        """
+        duration = request.duration
+        if duration is None:
+            duration = probe_duration(request.media_url)
+        if not self._lock.acquire(timeout=self.busy_timeout):
+            raise HouseholdBusyError(
+                f"Another chime kept the household busy for {self.busy_timeout:.0f} s"
+            )
+        try:
+            return self._chime(request, duration)
+        finally:
+            self._lock.release()
+
+    def _targets(self, request: ChimeRequest) -> list[list[Zone]]:
+        """The groups to chime: every group holding a requested zone, whole."""
+        info = self.household()
+        by_name = {zone.name.casefold(): zone for zone in info.zones}
+        if request.zones is None:
+            wanted = set(info.zones)
+        else:
+            unknown = [name for name in request.zones if name.casefold() not in by_name]
+            if unknown:
+                raise UnknownZoneError(unknown)
+            wanted = {by_name[name.casefold()] for name in request.zones}
+        coordinators = {zone.coordinator_uid for zone in wanted}
+        return [
+            members
+            for uid, members in info.groups().items()
+            if uid in coordinators and members[0].is_coordinator
+        ]
+
+    def _chime(self, request: ChimeRequest, duration: float | None) -> ChimeResult:
+        started_at = datetime.now(UTC)
+        groups = [
+            GroupChime(
+                coordinator=new_speaker(zones[0]),
+                members=[new_speaker(zone) for zone in zones[1:]],
+                request=request,
+            )
+            for zones in self._targets(request)
+        ]
+        speakers = [speaker for group in groups for speaker in group.speakers]
+        workers = max(1, min(MAX_WORKERS, len(speakers)))
+        with ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime") as pool:
+
+            def each[T](step: Callable[[T], None], items: Iterable[T]) -> None:
+                # list() waits for all; every step records its own failures.
+                list(pool.map(step, items))
+
+            try:
+                each(GroupChime.capture_transport, groups)
+                each(lambda pair: pair[0].prepare_speaker(pair[1]), _pairs(groups))
+                each(GroupChime.load, groups)
+                each(GroupChime.play, groups)
+                each(
+                    lambda g: g.wait_end(duration, self.end_margin, self.poll_interval),
+                    groups,
+                )
+            finally:
+                each(GroupChime.stop_chime, groups)
+                self._regroup(groups, each)
+                each(GroupChime.restore_source, groups)
+                # Members before coordinators, so no group plays at chime volume.
+                each(lambda pair: pair[0].restore_speaker(pair[1]), _pairs(groups))
+                each(GroupChime.resume, groups)
+        plays = [group.play_times[1] for group in groups if group.play_times]
+        for group in groups:
+            group.finish_timings(min(plays) if plays else None)
+        result = ChimeResult(
+            zones=sorted(
+                (speaker.result for speaker in speakers),
+                key=lambda zone: zone.zone.casefold(),
+            ),
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
+            start_skew=max(plays) - min(plays) if len(plays) > 1 else None,
+            duration=duration,
+        )
+        _LOGGER.debug(
+            "Chime on %d zones: %d chimed, %d skipped, %d failed, skew %s",
+            len(result.zones),
+            len(result.chimed),
+            len(result.skipped),
+            len(result.failed),
+            result.start_skew,
+        )
+        return result
+
+    def _regroup(
+        self,
+        groups: list[GroupChime],
+        each: Callable[[Callable[[Speaker], None], Iterable[Speaker]], None],
+    ) -> None:
+        """Put back any group the household changed while the chime played.
+
+        A coordinator pulled into another group leaves it first, then members
+        rejoin their coordinator; we wait until the topology shows them.
+        """
+        try:
+            current = _coordinators(self.household())
+        except HouseholdUnreachableError:
+            return
+        wanted = {
+            speaker.zone.uid: group.coordinator
+            for group in groups
+            for speaker in group.speakers
+            if speaker.result.reason != "unreachable"
+        }
+        moved = [
+            speaker
+            for uid, speaker in ((s.zone.uid, s) for g in groups for s in g.speakers)
+            if uid in wanted and current.get(uid) != wanted[uid].zone.uid
+        ]
+        if not moved:
+            return
+        coordinators = [s for s in moved if wanted[s.zone.uid] is s]
+        members = [s for s in moved if wanted[s.zone.uid] is not s]
+        each(lambda speaker: _group_step(speaker, speaker.soco.unjoin), coordinators)
+        each(
+            lambda speaker: _group_step(
+                speaker, lambda: speaker.soco.join(wanted[speaker.zone.uid].soco)
+            ),
+            members,
+        )
+        deadline = time.monotonic() + REGROUP_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                current = _coordinators(self.household())
+            except HouseholdUnreachableError:
+                break
+            if all(
+                current.get(s.zone.uid) == wanted[s.zone.uid].zone.uid for s in moved
+            ):
+                return
+            time.sleep(self.poll_interval)
+        for speaker in moved:
+            speaker.fail("regroup_failed", "The zone did not rejoin its group")
+
+
+def _coordinators(info: HouseholdInfo) -> dict[str, str]:
+    """Coordinator uid of every zone."""
+    return {zone.uid: zone.coordinator_uid for zone in info.zones}
+
+
+def _group_step(speaker: Speaker, action: Callable[[], object]) -> None:
+    """Join or leave a group; a failure is reported on that zone only."""
+    try:
+        action()
+    except Exception as err:
+        reason, detail = describe(err)
+        speaker.fail(reason, f"regroup: {detail}")
+
+
+def _pairs(groups: list[GroupChime]) -> list[tuple[GroupChime, Speaker]]:
+    """Every (group, speaker), members first."""
+    members = [(group, speaker) for group in groups for speaker in group.members]
+    return members + [(group, group.coordinator) for group in groups]
+
+
+__all__ = ["ChimeEngine", "Outcome"]

@@ -1,0 +1,26 @@
+"""Errors the engine raises, always before any speaker has been changed."""
+
+
+class ChimeError(Exception):
+    """Base class: the chime was refused and nothing was touched."""
+
+
+class HouseholdUnreachableError(ChimeError):
+    """No host of the household answered."""
+
+
+class UnknownZoneError(ChimeError):
+    """A requested zone is not part of the household."""
+
+    def __init__(self, names: list[str]) -> None:
+        """Keep the names so callers can show them."""
+        super().__init__(f"Unknown zone(s): {', '.join(names)}")
+        self.names = names
+
+
+class MediaUnavailableError(ChimeError):
+    """The chime file cannot be fetched, or it is not audio."""
+
+
+class HouseholdBusyError(ChimeError):
+    """Another chime held the household for longer than we may wait."""

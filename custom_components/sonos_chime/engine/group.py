@@ -1,0 +1,320 @@
+"""One zone group's chime, from snapshot to restore.
+
+Every method runs in a worker thread and records failures instead of raising,
+so one group's trouble never stops another group's restore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import logging
+import time
+
+from soco import SoCo
+from soco.exceptions import SoCoUPnPException
+
+from .models import ChimeRequest, Outcome, TvMode, Zone, ZoneResult
+from .snapshot import PLAYING, TRANSITIONING, Rendering, Transport, wait_settled
+from .sources import INPUTS, SourceKind, classify
+from .topology import SPEAKER_ERRORS
+
+_LOGGER = logging.getLogger(__name__)
+
+START_TIMEOUT = 10.0  # Play until PLAYING: covers the speaker's fetch of the file.
+RESTORE_ATTEMPTS = 2
+RESTORE_RETRY_DELAY = 0.25
+
+
+def describe(err: BaseException) -> tuple[str, str]:
+    """A machine reason and a human detail for a speaker error."""
+    if isinstance(err, SoCoUPnPException):
+        return "upnp_error", f"UPnP error {err.error_code}"
+    if isinstance(err, SPEAKER_ERRORS):
+        return "unreachable", f"{type(err).__name__}: {err}"
+    return "internal_error", f"{type(err).__name__}: {err}"
+
+
+@dataclass(slots=True)
+class Speaker:
+    """A speaker of the group and what the chime did to it."""
+
+    zone: Zone
+    soco: SoCo
+    result: ZoneResult
+    rendering: Rendering | None = None
+
+    def fail(self, reason: str, detail: str) -> None:
+        """Mark this zone failed, keeping the first cause."""
+        if self.result.outcome is not Outcome.FAILED:
+            self.result.outcome = Outcome.FAILED
+            self.result.reason = reason
+            self.result.detail = detail
+
+
+@dataclass(slots=True)
+class GroupChime:
+    """A coordinator and its members, chimed and restored as one."""
+
+    coordinator: Speaker
+    members: list[Speaker]
+    request: ChimeRequest
+    transport: Transport | None = None
+    paused: bool = False
+    loaded: bool = False
+    source_restored: bool = False
+    active: bool = True
+    play_times: tuple[float, float] | None = None
+    played_at: float | None = None
+    interrupted_at: float | None = None
+    wait: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def speakers(self) -> list[Speaker]:
+        """Coordinator first, then members."""
+        return [self.coordinator, *self.members]
+
+    def _end(self, outcome: Outcome, reason: str, detail: str) -> None:
+        """Stop this group's chime; every zone of it gets the same outcome."""
+        self.active = False
+        for speaker in self.speakers:
+            if speaker.result.outcome is not Outcome.FAILED:
+                speaker.result.outcome = outcome
+                speaker.result.reason = reason
+                speaker.result.detail = detail
+
+    def _guard(self, step: str, action: Callable[[], None]) -> None:
+        """Run a group step; a failure ends the group's chime, never the others'."""
+        try:
+            action()
+        except Exception as err:
+            reason, detail = describe(err)
+            _LOGGER.warning(
+                "Chime %s failed on %s: %s", step, self.coordinator.zone.name, detail
+            )
+            self._end(Outcome.FAILED, reason, f"{step}: {detail}")
+
+    # Phase 1: coordinator transport.
+    def capture_transport(self) -> None:
+        """Settle, decide whether to chime, pause, then record the exact position."""
+        self._guard("snapshot", self._capture_transport)
+
+    def _capture_transport(self) -> None:
+        start = time.monotonic()
+        device = self.coordinator.soco
+        state = wait_settled(device)
+        if state == TRANSITIONING:
+            self._end(Outcome.SKIPPED, "transitioning", "Zone did not settle")
+            return
+        media = device.avTransport.GetMediaInfo([("InstanceID", 0)])
+        uri, metadata = media["CurrentURI"], media["CurrentURIMetaData"]
+        kind = classify(uri)
+        if kind in INPUTS and self.request.tv is TvMode.SKIP:
+            self._end(Outcome.SKIPPED, f"{kind}_source", f"Zone plays its {kind} input")
+            return
+        if state == PLAYING:
+            self.interrupted_at = time.monotonic()
+            # Inputs reject pause (UPnP 701); stopping them is how they are interrupted.
+            if kind in INPUTS:
+                device.stop()
+            else:
+                device.pause()
+            self.paused = True
+        self.transport = Transport.capture(device, state, uri, metadata)
+        self.wait["snapshot"] = time.monotonic() - start
+
+    # Phase 2: rendering, per speaker (run concurrently by the engine).
+    def prepare_speaker(self, speaker: Speaker) -> None:
+        """Record a speaker's output settings, then make the chime audible on it."""
+        if not self.active:
+            return
+        start = time.monotonic()
+        try:
+            speaker.rendering = Rendering.capture(speaker.soco)
+            speaker.rendering.prepare_chime(speaker.soco, self.request.volume)
+        except Exception as err:
+            reason, detail = describe(err)
+            speaker.fail(reason, f"snapshot: {detail}")
+        speaker.result.timings["snapshot"] = (
+            self.wait.get("snapshot", 0.0) + time.monotonic() - start
+        )
+
+    # Phase 3 and 4: load, then play in step with the other groups.
+    def load(self) -> None:
+        """Load the chime without starting it, so every group can start at once."""
+        if self.active:
+            self._guard("load", self._load)
+
+    def _load(self) -> None:
+        self.coordinator.soco.play_uri(
+            self.request.media_url, title=self.request.title, start=False
+        )
+        self.loaded = True
+
+    def play(self) -> None:
+        """Start the loaded chime."""
+        if self.active:
+            self._guard("start", self._play)
+
+    def _play(self) -> None:
+        before = time.monotonic()
+        self.coordinator.soco.play()
+        self.play_times = (before, time.monotonic())
+
+    # Phase 5: the real end.
+    def wait_end(self, duration: float | None, margin: float, poll: float) -> None:
+        """Poll until the speaker says the chime is over, bounded by its length."""
+        if self.active and self.play_times:
+            self._guard("playback", lambda: self._wait_end(duration, margin, poll))
+
+    def _wait_end(self, duration: float | None, margin: float, poll: float) -> None:
+        device = self.coordinator.soco
+        started = self.play_times[1] if self.play_times else time.monotonic()
+        deadline = started + START_TIMEOUT
+        polls = 0
+        while True:
+            state = device.get_current_transport_info()["current_transport_state"]
+            now = time.monotonic()
+            if state == PLAYING and self.played_at is None:
+                self.played_at = now
+                deadline = now + (duration or START_TIMEOUT * 6) + margin
+            if state not in (PLAYING, TRANSITIONING):
+                break
+            polls += 1
+            if self.played_at is not None and polls % 3 == 0:
+                track_uri = device.get_current_track_info()["uri"]
+                if track_uri != self.request.media_url:
+                    break
+            if now >= deadline:
+                self.wait["end"] = now - started
+                self._end(Outcome.FAILED, "timeout", "Chime did not end in time")
+                return
+            time.sleep(poll)
+        self.wait["end"] = time.monotonic() - started
+        if self.played_at is None and (
+            duration is None or self.wait["end"] < duration / 2
+        ):
+            self._end(
+                Outcome.FAILED,
+                "media_unplayable",
+                "The speaker could not play the chime",
+            )
+
+    # Phase 6: restore, always.
+    def stop_chime(self) -> None:
+        """Silence the chime if it is still sounding (time-out, error)."""
+        if not self.loaded:
+            return
+        try:
+            device = self.coordinator.soco
+            state = device.get_current_transport_info()["current_transport_state"]
+            if state in (PLAYING, TRANSITIONING):
+                device.stop()
+        except Exception as err:
+            _LOGGER.debug(
+                "Could not stop the chime on %s: %s", self.coordinator.zone.name, err
+            )
+
+    def restore_source(self) -> None:
+        """Load the old source back (not playing yet: volumes come first)."""
+        if self.transport is None or not self.loaded:
+            return  # The chime never replaced the source.
+        self._retry(
+            "restore", lambda: self.transport.restore_source(self.coordinator.soco)
+        )
+
+    def restore_speaker(self, speaker: Speaker) -> None:
+        """Give a speaker its volume, mute and EQ back."""
+        if speaker.rendering is None:
+            return
+        rendering = speaker.rendering
+        start = time.monotonic()
+        if self._retry("restore", lambda: rendering.restore(speaker.soco), speaker):
+            speaker.result.timings["restore"] = time.monotonic() - start
+
+    def resume(self) -> None:
+        """Play again what was playing; report sources UPnP cannot give back."""
+        start = time.monotonic()
+        transport = self.transport
+        if transport is None:
+            if (
+                self.paused
+            ):  # Paused but never recorded: at least do not leave it paused.
+                self._retry("resume", self.coordinator.soco.play)
+            return
+        if not transport.resumable:
+            for speaker in self.speakers:
+                speaker.result.resumed = False
+                if speaker.result.outcome is Outcome.CHIMED:
+                    speaker.result.reason = "cannot_resume"
+                    speaker.result.detail = (
+                        f"The {transport.kind} source cannot be resumed over UPnP;"
+                        " the zone was left stopped"
+                    )
+            return
+        if not self.source_restored and self._chime_loaded():
+            return  # Play would replay the chime: leave the zone stopped, reported.
+        if self._retry("resume", lambda: transport.resume(self.coordinator.soco)):
+            for speaker in self.speakers:
+                speaker.result.resumed = speaker.result.reason != "restore_failed"
+        if self.interrupted_at is not None:
+            interruption = time.monotonic() - self.interrupted_at
+            for speaker in self.speakers:
+                speaker.result.timings["interruption"] = interruption
+        self.coordinator.result.timings["resume"] = time.monotonic() - start
+
+    def _chime_loaded(self) -> bool:
+        """Whether the chime is still the coordinator's source (or we cannot tell)."""
+        try:
+            media = self.coordinator.soco.avTransport.GetMediaInfo([("InstanceID", 0)])
+        except Exception:
+            return True
+        return media["CurrentURI"] == self.request.media_url
+
+    def _retry(
+        self, step: str, action: Callable[[], object], speaker: Speaker | None = None
+    ) -> bool:
+        """Restore steps get a second try: a transient fault must not lose a zone."""
+        for attempt in range(1, RESTORE_ATTEMPTS + 1):
+            try:
+                action()
+            except Exception as err:
+                reason, detail = describe(err)
+                if attempt < RESTORE_ATTEMPTS:
+                    time.sleep(RESTORE_RETRY_DELAY)
+                    continue
+                _LOGGER.warning(
+                    "Chime %s failed on %s: %s",
+                    step,
+                    self.coordinator.zone.name,
+                    detail,
+                )
+                for target in [speaker] if speaker else self.speakers:
+                    target.result.outcome = Outcome.FAILED
+                    target.result.reason = "restore_failed"
+                    target.result.detail = f"{step}: {reason}: {detail}"
+                    target.result.resumed = False
+                return False
+            else:
+                return True
+        return False
+
+    def finish_timings(self, first_play: float | None) -> None:
+        """Copy the group's timings onto each of its zones."""
+        for speaker in self.speakers:
+            if self.play_times and first_play is not None:
+                speaker.result.timings["start"] = self.play_times[1] - first_play
+            if "end" in self.wait:
+                speaker.result.timings["end"] = self.wait["end"]
+
+
+def new_speaker(zone: Zone) -> Speaker:
+    """A speaker about to chime; CHIMED until something says otherwise."""
+    return Speaker(
+        zone=zone,
+        soco=SoCo(zone.host),
+        result=ZoneResult(zone=zone.name, uid=zone.uid, outcome=Outcome.CHIMED),
+    )
+
+
+__all__ = ["GroupChime", "SourceKind", "Speaker", "new_speaker"]

@@ -1,0 +1,134 @@
+"""Value types shared by the engine and its callers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TvMode(StrEnum):
+    """What to do with a zone that plays its TV or line-in input."""
+
+    SKIP = "skip"
+    INTERRUPT = "interrupt"
+
+
+class Outcome(StrEnum):
+    """What happened to one zone."""
+
+    CHIMED = "chimed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """One speaker as the household reports it."""
+
+    name: str
+    uid: str
+    host: str
+    coordinator_uid: str
+    model: str | None = None
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Transport commands are only accepted by a group's coordinator."""
+        return self.uid == self.coordinator_uid
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdInfo:
+    """A household and its visible zones."""
+
+    household_id: str
+    zones: tuple[Zone, ...]
+
+    def groups(self) -> dict[str, list[Zone]]:
+        """Zones by coordinator uid, the coordinator first."""
+        groups: dict[str, list[Zone]] = {}
+        for zone in sorted(self.zones, key=lambda z: not z.is_coordinator):
+            groups.setdefault(zone.coordinator_uid, []).append(zone)
+        return groups
+
+
+@dataclass(frozen=True, slots=True)
+class ChimeRequest:
+    """One chime: what to play, where, how loud."""
+
+    media_url: str
+    duration: float | None = None
+    zones: tuple[str, ...] | None = None
+    volume: int | None = None
+    tv: TvMode = TvMode.SKIP
+    title: str = "Chime"
+
+    def __post_init__(self) -> None:
+        """Refuse values a speaker would reject halfway through a chime."""
+        if self.volume is not None and not 0 <= self.volume <= 100:
+            raise ValueError(f"volume must be 0-100, got {self.volume}")
+        if not self.media_url.startswith(("http://", "https://")):
+            raise ValueError(f"media must be an http(s) URL, got {self.media_url!r}")
+
+
+@dataclass(slots=True)
+class ZoneResult:
+    """The outcome for one zone, with timings in seconds."""
+
+    zone: str
+    uid: str
+    outcome: Outcome
+    reason: str | None = None
+    detail: str | None = None
+    resumed: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form for action responses and events."""
+        data = asdict(self)
+        data["outcome"] = str(self.outcome)
+        data["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+        return data
+
+
+@dataclass(slots=True)
+class ChimeResult:
+    """Every zone's outcome for one chime."""
+
+    zones: list[ZoneResult]
+    started_at: datetime
+    finished_at: datetime
+    start_skew: float | None = None
+    duration: float | None = None
+
+    def _with(self, outcome: Outcome) -> list[ZoneResult]:
+        return [zone for zone in self.zones if zone.outcome is outcome]
+
+    @property
+    def chimed(self) -> list[ZoneResult]:
+        """Zones that played the chime."""
+        return self._with(Outcome.CHIMED)
+
+    @property
+    def skipped(self) -> list[ZoneResult]:
+        """Zones left alone on purpose."""
+        return self._with(Outcome.SKIPPED)
+
+    @property
+    def failed(self) -> list[ZoneResult]:
+        """Zones where something went wrong."""
+        return self._with(Outcome.FAILED)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form for action responses and events."""
+        return {
+            "zones": {zone.zone: zone.as_dict() for zone in self.zones},
+            "start_skew": None
+            if self.start_skew is None
+            else round(self.start_skew, 4),
+            "duration": self.duration,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+        }

@@ -1,0 +1,139 @@
+"""What each speaker was doing, and putting it back.
+
+Rendering (volume, mute, EQ) is per speaker, so every member is recorded;
+transport (source, track, position, play mode) lives on the coordinator.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+import time
+
+from soco import SoCo
+from soco.exceptions import SoCoUPnPException
+
+from .sources import NOT_RESUMABLE, SourceKind, classify
+
+PLAYING = "PLAYING"
+TRANSITIONING = "TRANSITIONING"
+SETTLE_TIMEOUT = 5.0
+SETTLE_POLL = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """A speaker's own output settings."""
+
+    volume: int
+    mute: bool
+    bass: int
+    treble: int
+    loudness: bool
+    fixed_volume: bool
+
+    @classmethod
+    def capture(cls, speaker: SoCo) -> Rendering:
+        """Read every setting the chime may change or a restore must keep."""
+        return cls(
+            volume=speaker.volume,
+            mute=speaker.mute,
+            bass=speaker.bass,
+            treble=speaker.treble,
+            loudness=speaker.loudness,
+            fixed_volume=speaker.fixed_volume,
+        )
+
+    def prepare_chime(self, speaker: SoCo, volume: int | None) -> None:
+        """Make the chime audible: unmute, and set its volume where allowed."""
+        if self.mute:
+            speaker.mute = False
+        if volume is not None and not self.fixed_volume and volume != self.volume:
+            speaker.volume = volume
+
+    def restore(self, speaker: SoCo) -> None:
+        """Put the settings back; fixed-volume outputs refuse volume and EQ."""
+        if not self.fixed_volume:
+            speaker.volume = self.volume
+            speaker.bass = self.bass
+            speaker.treble = self.treble
+            speaker.loudness = self.loudness
+        speaker.mute = self.mute
+
+
+def wait_settled(speaker: SoCo, timeout: float = SETTLE_TIMEOUT) -> str:
+    """Transport state once it is not TRANSITIONING, which never resumes as such."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = speaker.get_current_transport_info()["current_transport_state"]
+        if state != TRANSITIONING or time.monotonic() >= deadline:
+            return state
+        time.sleep(SETTLE_POLL)
+
+
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """A coordinator's source and where it was in it."""
+
+    state: str
+    uri: str
+    metadata: str
+    kind: SourceKind
+    track: int
+    position: str
+    play_mode: str
+    crossfade: bool
+
+    @property
+    def resumable(self) -> bool:
+        """Whether UPnP can put this source back."""
+        return self.kind not in NOT_RESUMABLE
+
+    @classmethod
+    def capture(cls, speaker: SoCo, state: str, uri: str, metadata: str) -> Transport:
+        """Record the source after playback is paused, so the position is exact."""
+        track = speaker.get_current_track_info()
+        return cls(
+            state=state,
+            uri=uri,
+            metadata=metadata,
+            kind=classify(uri),
+            track=int(track["playlist_position"] or 0),
+            position=track["position"] or "0:00:00",
+            play_mode=speaker.play_mode,
+            crossfade=bool(speaker.cross_fade),
+        )
+
+    def restore_source(self, speaker: SoCo) -> None:
+        """Load the old source again at the same track and position, not playing."""
+        if self.kind is SourceKind.QUEUE:
+            if self.track > 0:
+                speaker.play_from_queue(self.track - 1, start=False)
+            else:
+                _set_uri(speaker, self.uri, self.metadata)
+            speaker.play_mode = self.play_mode
+            if self.position != "0:00:00" and self.track > 0:
+                speaker.seek(self.position)
+        elif self.kind not in NOT_RESUMABLE and self.kind is not SourceKind.NONE:
+            _set_uri(speaker, self.uri, self.metadata)
+            if self.kind is SourceKind.STREAM and self.position != "0:00:00":
+                # Some streams cannot seek (UPnP 701/711): start over rather than fail.
+                with suppress(SoCoUPnPException):
+                    speaker.seek(self.position)
+        if bool(speaker.cross_fade) != self.crossfade:
+            speaker.cross_fade = self.crossfade
+
+    def resume(self, speaker: SoCo) -> None:
+        """Play again only what was playing, and never a source we could not load."""
+        if (
+            self.state == PLAYING
+            and self.resumable
+            and self.kind is not SourceKind.NONE
+        ):
+            speaker.play()
+
+
+def _set_uri(speaker: SoCo, uri: str, metadata: str) -> None:
+    speaker.avTransport.SetAVTransportURI(
+        [("InstanceID", 0), ("CurrentURI", uri), ("CurrentURIMetaData", metadata)]
+    )

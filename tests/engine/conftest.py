@@ -1,0 +1,86 @@
+"""Fixtures for engine tests: an engine bound to the emulated household."""
+
+from collections.abc import Callable
+import time
+
+import pytest
+
+from custom_components.sonos_chime.engine import ChimeEngine
+from sonos_emulator import Household, Speaker, Track
+
+# A local queue: five tracks of three minutes.
+QUEUE = [
+    Track(f"x-file-cifs://nas/music/{n:02}.mp3", f"Song {n}", 180.0)
+    for n in range(1, 6)
+]
+RADIO = "x-sonosapi-stream:s24896?sid=254&flags=8224&sn=0"
+
+# SOAP actions that change a speaker; reads are allowed anywhere.
+CHANGES = frozenset(
+    {
+        "SetAVTransportURI",
+        "Play",
+        "Pause",
+        "Stop",
+        "Seek",
+        "SetVolume",
+        "SetMute",
+        "SetBass",
+        "SetTreble",
+        "SetLoudness",
+        "SetPlayMode",
+        "SetCrossfadeMode",
+        "BecomeCoordinatorOfStandaloneGroup",
+        "RemoveAllTracksFromQueue",
+        "AddURIToQueue",
+    }
+)
+
+
+def soap_actions(speaker: Speaker) -> list[str]:
+    """Every SOAP action the speaker received, in order."""
+    return [e["action"] for e in speaker.events() if e["kind"] == "soap"]
+
+
+def changes(speaker: Speaker) -> list[str]:
+    """The state-changing SOAP actions the speaker received."""
+    return [action for action in soap_actions(speaker) if action in CHANGES]
+
+
+def played_uris(speaker: Speaker) -> list[str]:
+    """URIs the speaker reported PLAYING, in order, without repeats."""
+    uris: list[str] = []
+    for event in speaker.events():
+        playing = event["kind"] == "transport" and event["state"] == "PLAYING"
+        if playing and (not uris or uris[-1] != event["uri"]):
+            uris.append(event["uri"])
+    return uris
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll until the speakers report what the test waits for."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def engine_for() -> Callable[[Household], ChimeEngine]:
+    """An engine on a household, polling fast so tests stay short."""
+
+    def make(household: Household, **kwargs: float) -> ChimeEngine:
+        return ChimeEngine(
+            [speaker.ip for speaker in household.speakers],
+            poll_interval=kwargs.pop("poll_interval", 0.05),
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def engine(household: Household, engine_for) -> ChimeEngine:
+    """The engine on the default three-zone household."""
+    return engine_for(household)

@@ -1,0 +1,369 @@
+"""The engine against the emulated household: what the speakers report is what counts."""
+
+import pytest
+
+from custom_components.sonos_chime.engine import (
+    ChimeEngine,
+    ChimeRequest,
+    Outcome,
+    TvMode,
+)
+from sonos_emulator import Household
+
+from .conftest import QUEUE, RADIO, changes, played_uris
+
+
+def request(media_server, name: str = "chime_short.mp3", **kwargs) -> ChimeRequest:
+    """A chime of a short real file served on 127.0.0.1."""
+    return ChimeRequest(media_url=media_server.url(name), **kwargs)
+
+
+def outcome(result, zone: str) -> Outcome:
+    """One zone's outcome."""
+    return next(z for z in result.zones if z.zone == zone).outcome
+
+
+def test_queue_mid_track_resumes_exactly(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.set_play_mode("REPEAT_ALL")
+    kitchen.set_crossfade(True)
+    kitchen.set_volume(12)
+    kitchen.play_queue(track=3, position=42.0)
+
+    result = engine.chime(request(media_server, volume=35))
+
+    chime_url = media_server.url("chime_short.mp3")
+    assert outcome(result, "Kitchen") is Outcome.CHIMED
+    assert chime_url in played_uris(kitchen)
+    volumes = [e["volume"] for e in kitchen.events() if e["kind"] == "volume"]
+    assert 35 in volumes
+    state = kitchen.state()
+    assert state["transport_state"] == "PLAYING"
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert state["track_number"] == 3
+    assert state["position"] == pytest.approx(42.0, abs=1.0)
+    assert state["queue_length"] == len(QUEUE)
+    assert state["volume"] == 12
+    assert state["play_mode"] == "REPEAT_ALL"
+    assert state["crossfade"] is True
+    zone = next(z for z in result.zones if z.zone == "Kitchen")
+    assert zone.resumed
+    assert set(zone.timings) >= {"snapshot", "end", "restore"}
+
+
+def test_radio_stream_resumes(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_source(RADIO, state="PLAYING")
+
+    result = engine.chime(request(media_server, zones=("Kitchen",)))
+
+    assert outcome(result, "Kitchen") is Outcome.CHIMED
+    state = kitchen.state()
+    assert state["current_uri"] == RADIO
+    assert state["transport_state"] == "PLAYING"
+    assert played_uris(kitchen)[-2:] == [media_server.url("chime_short.mp3"), RADIO]
+
+
+def test_paused_zone_stays_paused(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.play_queue(track=2, position=75.0, state="PAUSED_PLAYBACK")
+
+    engine.chime(request(media_server, zones=("Kitchen",)))
+
+    assert media_server.url("chime_short.mp3") in played_uris(kitchen)
+    state = kitchen.state()
+    assert state["transport_state"] != "PLAYING"
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert state["track_number"] == 2
+    assert state["position"] == pytest.approx(75.0, abs=1.0)
+
+
+def test_stopped_zone_stays_stopped(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.play_queue(track=4, position=0.0, state="STOPPED")
+
+    result = engine.chime(request(media_server, zones=("Kitchen",)))
+
+    assert outcome(result, "Kitchen") is Outcome.CHIMED
+    state = kitchen.state()
+    assert state["transport_state"] == "STOPPED"
+    assert state["track_number"] == 4
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+
+
+def test_groups_and_standalone_zone(
+    household_factory, engine_for, media_server
+) -> None:
+    household = household_factory(names=["A", "B", "C", "D", "E"])
+    household.join("B", "A")
+    household.join("D", "C")
+    for name, volume in (("A", 10), ("B", 20), ("C", 30), ("D", 40), ("E", 50)):
+        household[name].set_volume(volume)
+    household["A"].set_source(RADIO)
+    household["C"].set_queue(QUEUE)
+    household["C"].play_queue(track=1, position=10.0)
+    before = household.groups()
+
+    result = engine_for(household).chime(request(media_server, volume=25))
+
+    chime_url = media_server.url("chime_short.mp3")
+    assert all(zone.outcome is Outcome.CHIMED for zone in result.zones)
+    assert len(result.zones) == 5
+    # The chime is loaded on coordinators only; members follow them.
+    for coordinator in ("A", "C", "E"):
+        assert chime_url in played_uris(household[coordinator])
+    for member in ("B", "D"):
+        assert "SetAVTransportURI" not in changes(household[member])
+    # Every member heard it at the chime volume, and got its own volume back.
+    for name, volume in (("A", 10), ("B", 20), ("C", 30), ("D", 40), ("E", 50)):
+        speaker = household[name]
+        assert 25 in [e["volume"] for e in speaker.events() if e["kind"] == "volume"]
+        assert speaker.state()["volume"] == volume
+    assert household.groups() == before
+    assert household["A"].state()["current_uri"] == RADIO
+    assert household["C"].state()["position"] == pytest.approx(10.0, abs=1.0)
+    assert result.start_skew is not None
+
+
+def test_choosing_a_member_chimes_its_whole_group(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    household.join("Living Room", "Kitchen")
+
+    result = engine.chime(request(media_server, zones=("Living Room",)))
+
+    assert {z.zone for z in result.zones} == {"Kitchen", "Living Room"}
+    assert changes(household["Chicken Coop"]) == []
+    assert household.groups()[0][:2] == ["Kitchen", "Living Room"]
+
+
+def test_fixed_volume_speaker_is_never_set(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    coop = household["Chicken Coop"]
+    coop.set_fixed_volume(True)
+
+    result = engine.chime(request(media_server, volume=50))
+
+    assert outcome(result, "Chicken Coop") is Outcome.CHIMED
+    assert "SetVolume" not in changes(coop)
+    assert media_server.url("chime_short.mp3") in played_uris(coop)
+    assert coop.state()["fixed_volume"] is True
+
+
+def test_muted_speaker_hears_the_chime_and_is_muted_again(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    household.join("Living Room", "Kitchen")
+    room = household["Living Room"]
+    room.set_mute(True)
+    room.clear_events()
+
+    engine.chime(request(media_server, zones=("Kitchen",)))
+
+    mutes = [e["mute"] for e in room.events() if e["kind"] == "mute"]
+    assert mutes == [False, True]
+    assert room.state()["mute"] is True
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "x-rincon-queue:RINCON_000E58000001401400#3",
+        "x-sonos-vli:RINCON_1:2,spotify:abc",
+    ],
+    ids=["cloud_queue", "vli"],
+)
+def test_app_sources_end_stopped_and_never_replay_the_chime(
+    household: Household, engine: ChimeEngine, media_server, uri: str
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_source(uri, state="PLAYING")
+
+    result = engine.chime(request(media_server, zones=("Kitchen",)))
+
+    zone = result.zones[0]
+    assert zone.outcome is Outcome.CHIMED
+    assert zone.reason == "cannot_resume"
+    assert not zone.resumed
+    assert kitchen.state()["transport_state"] == "STOPPED"
+    chime_url = media_server.url("chime_short.mp3")
+    fetches = [e for e in kitchen.events() if e["kind"] == "media_fetch"]
+    assert [e["url"] for e in fetches] == [chime_url]
+    assert played_uris(kitchen).count(chime_url) == 1
+    assert changes(kitchen).count("Play") == 1
+
+
+def test_tv_zone_is_skipped_by_default(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    room = household["Living Room"]
+    tv = f"x-sonos-htastream:{room.uid}:spdif"
+    room.set_source(tv)
+
+    result = engine.chime(request(media_server))
+
+    zone = next(z for z in result.zones if z.zone == "Living Room")
+    assert zone.outcome is Outcome.SKIPPED
+    assert zone.reason == "tv_source"
+    assert changes(room) == []
+    assert room.state()["current_uri"] == tv
+    assert outcome(result, "Kitchen") is Outcome.CHIMED
+
+
+def test_tv_zone_interrupted_gets_its_input_back(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    room = household["Living Room"]
+    tv = f"x-sonos-htastream:{room.uid}:spdif"
+    room.set_source(tv)
+
+    result = engine.chime(
+        request(media_server, zones=("Living Room",), tv=TvMode.INTERRUPT)
+    )
+
+    assert result.zones[0].outcome is Outcome.CHIMED
+    assert media_server.url("chime_short.mp3") in played_uris(room)
+    state = room.state()
+    assert state["current_uri"] == tv
+    assert state["transport_state"] == "PLAYING"
+
+
+def test_line_in_zone_is_skipped(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    coop = household["Chicken Coop"]
+    coop.set_source(f"x-rincon-stream:{coop.uid}")
+
+    result = engine.chime(request(media_server, zones=("Chicken Coop",)))
+
+    assert result.zones[0].outcome is Outcome.SKIPPED
+    assert result.zones[0].reason == "line_in_source"
+    assert changes(coop) == []
+
+
+def test_offline_speaker_is_reported_and_the_others_chime(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    household["Chicken Coop"].go_offline()
+    kitchen = household["Kitchen"]
+    kitchen.set_source(RADIO)
+
+    result = engine.chime(request(media_server))
+
+    coop = next(z for z in result.zones if z.zone == "Chicken Coop")
+    assert coop.outcome is Outcome.FAILED
+    assert coop.reason == "unreachable"
+    assert outcome(result, "Kitchen") is Outcome.CHIMED
+    assert outcome(result, "Living Room") is Outcome.CHIMED
+    assert kitchen.state()["current_uri"] == RADIO
+    assert kitchen.state()["transport_state"] == "PLAYING"
+
+
+def test_upnp_fault_during_chime_still_restores(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.set_volume(15)
+    kitchen.play_queue(track=2, position=30.0)
+    kitchen.fail_action("Play", code=701, times=1)
+
+    result = engine.chime(request(media_server, volume=40))
+
+    zone = next(z for z in result.zones if z.zone == "Kitchen")
+    assert zone.outcome is Outcome.FAILED
+    assert zone.reason == "upnp_error"
+    assert zone.resumed
+    state = kitchen.state()
+    assert state["transport_state"] == "PLAYING"
+    assert state["track_number"] == 2
+    assert state["position"] == pytest.approx(30.0, abs=1.0)
+    assert state["volume"] == 15
+    assert outcome(result, "Living Room") is Outcome.CHIMED
+
+
+def test_transient_fault_during_restore_is_retried(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.play_queue(track=3, position=50.0)
+    kitchen.fail_action("Seek", code=701, times=1)
+
+    result = engine.chime(request(media_server, zones=("Kitchen",)))
+
+    assert result.zones[0].outcome is Outcome.CHIMED
+    assert result.zones[0].resumed
+    state = kitchen.state()
+    assert state["transport_state"] == "PLAYING"
+    assert state["track_number"] == 3
+    assert state["position"] == pytest.approx(50.0, abs=1.0)
+
+
+def test_lasting_fault_during_restore_plays_the_source_not_the_chime(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.set_volume(10)
+    kitchen.play_queue(track=3, position=50.0)
+    kitchen.fail_action("Seek", code=701)
+
+    result = engine.chime(request(media_server, zones=("Kitchen",), volume=60))
+
+    zone = result.zones[0]
+    assert zone.outcome is Outcome.FAILED
+    assert zone.reason == "restore_failed"
+    assert not zone.resumed
+    state = kitchen.state()
+    # The queue is back and playing, only the seek is lost; never the chime.
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert state["track_uri"] != media_server.url("chime_short.mp3")
+    assert state["volume"] == 10
+
+
+def test_unreachable_chime_fails_and_every_zone_is_restored(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_source(RADIO)
+    missing = media_server.url("missing.mp3")
+
+    result = engine.chime(ChimeRequest(media_url=missing, duration=1.0))
+
+    assert {z.outcome for z in result.zones} == {Outcome.FAILED}
+    assert {z.reason for z in result.zones} == {"media_unplayable"}
+    for speaker in household.speakers:
+        assert missing not in played_uris(speaker)
+    assert kitchen.state()["current_uri"] == RADIO
+    assert kitchen.state()["transport_state"] == "PLAYING"
+
+
+def test_ten_zones_in_one_call(household_factory, engine_for, media_server) -> None:
+    household = household_factory(names=[f"Zone {n}" for n in range(1, 11)])
+    for n, speaker in enumerate(household.speakers, start=1):
+        speaker.set_queue(QUEUE)
+        speaker.play_queue(track=1 + n % 5, position=float(10 * n))
+
+    result = engine_for(household).chime(request(media_server, volume=20))
+
+    assert len(result.chimed) == 10
+    assert all(zone.resumed for zone in result.zones)
+    for n, speaker in enumerate(household.speakers, start=1):
+        state = speaker.state()
+        assert state["transport_state"] == "PLAYING"
+        assert state["track_number"] == 1 + n % 5
+        assert state["position"] == pytest.approx(10.0 * n, abs=1.0)
+    assert result.start_skew is not None

@@ -1,0 +1,163 @@
+"""Refusals before anything is touched, serialisation, settling and regrouping."""
+
+import json
+import threading
+
+import pytest
+
+from custom_components.sonos_chime.engine import (
+    ChimeEngine,
+    ChimeRequest,
+    HouseholdBusyError,
+    HouseholdUnreachableError,
+    MediaUnavailableError,
+    Outcome,
+    UnknownZoneError,
+)
+from sonos_emulator import Household
+
+from .conftest import QUEUE, RADIO, changes, played_uris, wait_for
+
+
+def test_unknown_zone_is_refused_before_any_speaker_changes(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    with pytest.raises(UnknownZoneError) as err:
+        engine.chime(
+            ChimeRequest(
+                media_server.url("chime_short.mp3"), zones=("Kitchen", "Attic")
+            )
+        )
+    assert err.value.names == ["Attic"]
+    assert all(changes(speaker) == [] for speaker in household.speakers)
+
+
+@pytest.mark.parametrize("name", ["missing.mp3", "not_audio.txt"])
+def test_unplayable_media_is_refused_before_any_speaker_changes(
+    household: Household, engine: ChimeEngine, media_server, name: str
+) -> None:
+    with pytest.raises(MediaUnavailableError):
+        engine.chime(ChimeRequest(media_server.url(name)))
+    assert all(changes(speaker) == [] for speaker in household.speakers)
+
+
+def test_unreachable_household_is_refused(household: Household, media_server) -> None:
+    for speaker in household.speakers:
+        speaker.go_offline()
+    engine = ChimeEngine([speaker.ip for speaker in household.speakers])
+    with pytest.raises(HouseholdUnreachableError):
+        engine.chime(ChimeRequest(media_server.url("chime_short.mp3"), duration=0.6))
+
+
+def test_overlapping_chimes_restore_the_state_from_before_the_first(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.set_volume(8)
+    kitchen.play_queue(track=2, position=20.0)
+    results = []
+
+    def chime(name: str, volume: int) -> None:
+        results.append(
+            engine.chime(
+                ChimeRequest(media_server.url(name), zones=("Kitchen",), volume=volume)
+            )
+        )
+
+    first = threading.Thread(target=chime, args=("chime_long.mp3", 30))
+    first.start()
+    chime_long = media_server.url("chime_long.mp3")
+    wait_for(lambda: kitchen.state()["track_uri"] == chime_long)
+    chime("chime_short.mp3", 50)  # Asked for while the first one plays.
+    first.join()
+
+    assert [r.zones[0].outcome for r in results] == [Outcome.CHIMED] * 2
+    queue = f"x-rincon-queue:{kitchen.uid}#0"
+    # Queue, first chime, queue, second chime, queue: never a chime restored.
+    assert played_uris(kitchen) == [
+        queue,
+        chime_long,
+        queue,
+        media_server.url("chime_short.mp3"),
+        queue,
+    ]
+    state = kitchen.state()
+    assert state["volume"] == 8
+    assert state["track_number"] == 2
+    assert state["position"] == pytest.approx(20.0, abs=1.5)
+
+
+def test_a_chime_that_waits_too_long_is_refused(
+    household: Household, engine_for, media_server
+) -> None:
+    engine = engine_for(household, busy_timeout=0.1)
+    kitchen = household["Kitchen"]
+    first = threading.Thread(
+        target=engine.chime,
+        args=(ChimeRequest(media_server.url("chime_long.mp3"), zones=("Kitchen",)),),
+    )
+    first.start()
+    wait_for(lambda: kitchen.state()["track_uri"] == media_server.url("chime_long.mp3"))
+    with pytest.raises(HouseholdBusyError):
+        engine.chime(ChimeRequest(media_server.url("chime_short.mp3")))
+    first.join()
+
+
+def test_transitioning_zone_is_waited_for(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_source(RADIO)
+    kitchen.transition_for(0.4)
+
+    result = engine.chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",))
+    )
+
+    assert result.zones[0].outcome is Outcome.CHIMED
+    assert kitchen.state()["transport_state"] == "PLAYING"
+    assert kitchen.state()["current_uri"] == RADIO
+
+
+def test_group_broken_during_the_chime_is_put_back(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    household.join("Living Room", "Kitchen")
+    kitchen = household["Kitchen"]
+    kitchen.set_source(RADIO)
+    chime_long = media_server.url("chime_long.mp3")
+
+    def break_group() -> None:
+        wait_for(lambda: kitchen.state()["track_uri"] == chime_long)
+        household.unjoin("Living Room")
+
+    breaker = threading.Thread(target=break_group)
+    breaker.start()
+    result = engine.chime(ChimeRequest(chime_long, zones=("Kitchen",)))
+    breaker.join()
+
+    assert (
+        household.groups()[0][:2] == ["Kitchen", "Living Room"]
+        or [
+            "Kitchen",
+            "Living Room",
+        ]
+        in household.groups()
+    )
+    assert {z.zone: z.outcome for z in result.zones} == {
+        "Kitchen": Outcome.CHIMED,
+        "Living Room": Outcome.CHIMED,
+    }
+    assert kitchen.state()["current_uri"] == RADIO
+
+
+def test_result_is_json_serialisable(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    household["Living Room"].go_offline()
+    result = engine.chime(ChimeRequest(media_server.url("chime_short.mp3")))
+    data = json.loads(json.dumps(result.as_dict()))
+    assert set(data["zones"]) == {"Kitchen", "Living Room", "Chicken Coop"}
+    assert data["zones"]["Living Room"]["outcome"] == "failed"
+    assert data["duration"] == pytest.approx(0.6, abs=0.1)

@@ -1,0 +1,293 @@
+"""The household: speakers, zone groups, the shared lock, threads and timeline."""
+
+from collections.abc import Callable, Iterable, Iterator
+import ipaddress
+import threading
+import time
+from types import TracebackType
+from typing import Any, Self
+from xml.etree import ElementTree as ET
+
+from .scpd import SOFTWARE_VERSION
+from .sources import Track
+from .speaker import Speaker
+
+DEFAULT_NAMES = ("Kitchen", "Living Room", "Chicken Coop")
+OUI = "000E58"  # Sonos, Inc.
+
+
+def uid_for(ip: str) -> str:
+    """A RINCON uid derived from the address, so every run gets the same one."""
+    packed = ipaddress.IPv4Address(ip).packed
+    return f"RINCON_{OUI}{packed[1:].hex().upper()}01400"
+
+
+class Household:
+    """A Sonos household of emulated speakers on consecutive loopback addresses."""
+
+    def __init__(
+        self,
+        names: Iterable[str] = DEFAULT_NAMES,
+        first_ip: str = "127.0.0.2",
+        port: int = 1400,
+        household_id: str = "Sonos_emulated",
+    ) -> None:
+        """Lay out the speakers; nothing listens until :meth:`start`."""
+        self.household_id = household_id
+        self.port = port
+        self.lock = threading.RLock()
+        self.stopping = threading.Event()
+        self.catalog: dict[str, Track] = {}
+        self._wall_offset = time.time() - time.monotonic()
+        self._threads: list[threading.Thread] = []
+        self._threads_lock = threading.Lock()
+        self._started = False
+        self._group_seq = 0
+        self._group_ids: dict[str, str] = {}
+        base = ipaddress.IPv4Address(first_ip)
+        self.speakers: list[Speaker] = []
+        for offset, name in enumerate(names):
+            ip = str(base + offset)
+            self.speakers.append(Speaker(self, name, ip, port, uid_for(ip)))
+        if len({sp.name for sp in self.speakers}) != len(self.speakers):
+            raise ValueError("speaker names must be unique")
+        for speaker in self.speakers:
+            self._new_group_id(speaker.uid)
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> Self:
+        """Bind every speaker; on any failure nothing is left listening."""
+        self.stopping.clear()
+        self._started = True
+        try:
+            for speaker in self.speakers:
+                speaker.bind()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Close every server and join every thread started (idempotent)."""
+        if not self._started:
+            return
+        self._started = False
+        self.stopping.set()
+        for speaker in self.speakers:
+            speaker.unbind()
+        while True:
+            with self._threads_lock:
+                threads, self._threads = self._threads, []
+            if not threads:
+                break
+            for thread in threads:
+                thread.join()
+
+    def __enter__(self) -> Self:
+        """Start on entering a ``with`` block."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop on leaving it."""
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopping: servers may be (re)bound."""
+        return self._started and not self.stopping.is_set()
+
+    def spawn(self, target: Callable[[], None], name: str) -> None:
+        """Run ``target`` in a thread that :meth:`stop` will join."""
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._threads_lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def wall(self, monotonic: float) -> float:
+        """Convert a monotonic instant to unix time for events."""
+        return monotonic + self._wall_offset
+
+    # -------------------------------------------------------------- lookup
+    def __getitem__(self, name: str) -> Speaker:
+        """Speaker by name; KeyError otherwise."""
+        for speaker in self.speakers:
+            if speaker.name == name:
+                return speaker
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[Speaker]:
+        """Iterate over the speakers in address order."""
+        return iter(self.speakers)
+
+    def by_uid(self, uid: str) -> Speaker:
+        """Speaker by RINCON uid; KeyError otherwise."""
+        for speaker in self.speakers:
+            if speaker.uid == uid:
+                return speaker
+        raise KeyError(uid)
+
+    def _speaker(self, ref: str | Speaker) -> Speaker:
+        """Accept a name or a Speaker."""
+        return ref if isinstance(ref, Speaker) else self[ref]
+
+    # -------------------------------------------------------------- groups
+    def members_of(self, coordinator: Speaker) -> list[Speaker]:
+        """A group's speakers: coordinator first, then address order."""
+        others = [
+            sp
+            for sp in self.speakers
+            if sp.coordinator_uid == coordinator.uid and sp is not coordinator
+        ]
+        return [coordinator, *others]
+
+    def coordinators(self) -> list[Speaker]:
+        """Group coordinators in address order."""
+        return [sp for sp in self.speakers if sp.is_coordinator]
+
+    def groups(self) -> list[list[str]]:
+        """Names per group, coordinator first, groups in address order."""
+        with self.lock:
+            return [[sp.name for sp in self.members_of(c)] for c in self.coordinators()]
+
+    def group_id(self, coordinator_uid: str) -> str:
+        """``{coordinator_uid}:{n}``; n grows with every change."""
+        return self._group_ids[coordinator_uid]
+
+    def _new_group_id(self, coordinator_uid: str) -> None:
+        """Give a changed group a fresh ID, as real households do."""
+        self._group_seq += 1
+        self._group_ids[coordinator_uid] = f"{coordinator_uid}:{self._group_seq}"
+
+    def join(self, member: str | Speaker, coordinator: str | Speaker) -> None:
+        """Put ``member`` in ``coordinator``'s group, as the Sonos app does."""
+        with self.lock:
+            self.join_group(self._speaker(member), self._speaker(coordinator))
+
+    def unjoin(self, member: str | Speaker) -> None:
+        """Make ``member`` a standalone group again."""
+        with self.lock:
+            self.leave_group(self._speaker(member))
+
+    def join_group(self, member: Speaker, target: Speaker) -> None:
+        """Join ``target``'s group; a coordinator first hands its own group over."""
+        coordinator = target.coordinator()
+        if coordinator is member or member.coordinator_uid == coordinator.uid:
+            return
+        now = time.monotonic()
+        self.settle_all(now)
+        self.leave_group(member)
+        member.coordinator_uid = coordinator.uid
+        member.transport.become_member(coordinator.uid, now)
+        self._new_group_id(coordinator.uid)
+        member.record("group", now, action="joined", coordinator=coordinator.name)
+
+    def leave_group(self, speaker: Speaker) -> str:
+        """Leave the current group; returns the uid that now leads the old group."""
+        now = time.monotonic()
+        self.settle_all(now)
+        if not speaker.is_coordinator:
+            old = speaker.coordinator()
+            speaker.coordinator_uid = speaker.uid
+            speaker.transport.load(f"x-rincon-queue:{speaker.uid}#0", "", now)
+            self._new_group_id(old.uid)
+            self._new_group_id(speaker.uid)
+            speaker.record("group", now, action="left", coordinator=speaker.name)
+            return old.uid
+        others = self.members_of(speaker)[1:]
+        if not others:
+            return speaker.uid
+        # Real Sonos hands the group (queue and all) to a remaining member.
+        heir = others[0]
+        transport = speaker.transport
+        speaker.transport = heir.transport
+        speaker.transport.owner = speaker
+        heir.transport = transport
+        heir.coordinator_uid = heir.uid
+        for member in others[1:]:
+            member.coordinator_uid = heir.uid
+            member.transport.become_member(heir.uid, now)
+        transport.hand_to(heir, now)
+        speaker.coordinator_uid = speaker.uid
+        speaker.transport.queue = []
+        speaker.transport.load("", "", now)
+        self._group_ids.pop(speaker.uid, None)
+        self._new_group_id(heir.uid)
+        self._new_group_id(speaker.uid)
+        speaker.record("group", now, action="left", coordinator=speaker.name)
+        for member in others:
+            member.record("group", now, action="coordinator", coordinator=heir.name)
+        return heir.uid
+
+    # ------------------------------------------------------------- timeline
+    def settle_all(self, now: float | None = None) -> None:
+        """Let every transport catch up with the clock (records due events)."""
+        moment = time.monotonic() if now is None else now
+        with self.lock:
+            for speaker in self.speakers:
+                speaker.transport.settle(moment)
+
+    def events(self) -> list[dict[str, Any]]:
+        """All speakers' events merged and sorted by time."""
+        with self.lock:
+            merged = [event for sp in self.speakers for event in sp.events()]
+        return sorted(merged, key=lambda event: event["t"])
+
+    def clear_events(self) -> None:
+        """Forget every speaker's events."""
+        for speaker in self.speakers:
+            speaker.clear_events()
+
+    def zone_group_state(self) -> str:
+        """The ZoneGroupState document (no XML declaration, as SoCo expects)."""
+        with self.lock:
+            root = ET.Element("ZoneGroupState")
+            groups = ET.SubElement(root, "ZoneGroups")
+            for coordinator in self.coordinators():
+                group = ET.SubElement(
+                    groups,
+                    "ZoneGroup",
+                    Coordinator=coordinator.uid,
+                    ID=self.group_id(coordinator.uid),
+                )
+                for sp in self.members_of(coordinator):
+                    ET.SubElement(group, "ZoneGroupMember", _member_attributes(sp))
+            ET.SubElement(root, "VanishedDevices")
+            return ET.tostring(root, encoding="unicode")
+
+
+def _member_attributes(speaker: Speaker) -> dict[str, str]:
+    """Attributes of a ZoneGroupMember like a current S2 speaker sends."""
+    return {
+        "UUID": speaker.uid,
+        "Location": f"{speaker.base_url}/xml/device_description.xml",
+        "ZoneName": speaker.name,
+        "Icon": "",
+        "Configuration": "1",
+        "SoftwareVersion": SOFTWARE_VERSION,
+        "SWGen": "2",
+        "MinCompatibleVersion": "82.0-00000",
+        "LegacyCompatibleVersion": "58.0-00000",
+        "BootSeq": "12",
+        "TVConfigurationError": "0",
+        "HdmiCecAvailable": "0",
+        "WirelessMode": "0",
+        "WirelessLeafOnly": "0",
+        "ChannelFreq": "2412",
+        "BehindWifiExtender": "0",
+        "WifiEnabled": "1",
+        "EthLink": "1",
+        "Orientation": "0",
+        "RoomCalibrationState": "4",
+        "SecureRegState": "3",
+        "VoiceConfigState": "0",
+        "MicEnabled": "0",
+        "AirPlayEnabled": "0",
+        "IdleState": "1",
+        "MoreInfo": "",
+    }

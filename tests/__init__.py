@@ -1,0 +1,1 @@
+"""Tests for sonos_chime and its emulated Sonos household."""

@@ -1,0 +1,114 @@
+"""Fixtures shared by every test: the emulated Sonos household and a media server."""
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import os
+from pathlib import Path
+import threading
+
+import pytest
+import pytest_socket
+from soco import SoCo
+from soco.core import soco_reset
+
+from sonos_emulator import DEFAULT_NAMES, Household
+
+MEDIA_DIR = Path(__file__).parent / "media"
+
+# 127.0.0.1 serves media; speakers bind .2 and up of this /24, which can be
+# moved (SONOS_EMULATOR_NET=127.0.5) to run two suites side by side.
+EMULATOR_NET = os.environ.get("SONOS_EMULATOR_NET", "127.0.0")
+# scan_network probes the whole /27, .0 included.
+EMULATOR_HOSTS = ["127.0.0.1", *(f"{EMULATOR_NET}.{n}" for n in range(32))]
+
+
+def _reset_soco() -> None:
+    """Forget SoCo's process-wide speaker singletons and cached topology."""
+    soco_reset()
+    SoCo.zone_group_states.clear()
+
+
+@pytest.fixture
+def emulator_network(socket_enabled: None) -> Iterator[None]:
+    """Let tests reach the emulated speakers, which pytest-socket would block."""
+    pytest_socket.socket_allow_hosts(EMULATOR_HOSTS, allow_unix_socket=True)
+    _reset_soco()
+    yield
+    _reset_soco()
+
+
+@pytest.fixture
+def household_factory(
+    emulator_network: None,
+) -> Iterator[Callable[..., Household]]:
+    """Start households on demand; every one is stopped when the test ends."""
+    started: list[Household] = []
+
+    def start(
+        names: Sequence[str] = DEFAULT_NAMES, first_ip: str = f"{EMULATOR_NET}.2"
+    ) -> Household:
+        household = Household(names=names, first_ip=first_ip).start()
+        started.append(household)
+        return household
+
+    yield start
+    for household in started:
+        household.stop()
+
+
+@pytest.fixture
+def household(household_factory: Callable[..., Household]) -> Household:
+    """The default household: Kitchen, Living Room and Chicken Coop."""
+    return household_factory()
+
+
+class MediaServer:
+    """Serves tests/media over plain HTTP on 127.0.0.1, as Home Assistant would."""
+
+    def __init__(self, directory: Path = MEDIA_DIR) -> None:
+        """Bind to a free port; start() begins serving."""
+        handler = partial(_QuietHandler, directory=str(directory))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # shutdown() waits for one poll
+            name="test-media-server",
+        )
+
+    @property
+    def base_url(self) -> str:
+        """Where the speakers fetch from."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, name: str) -> str:
+        """Absolute URL of a file in the served directory."""
+        return f"{self.base_url}/{name}"
+
+    def start(self) -> MediaServer:
+        """Serve in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and join the thread, leaving nothing behind."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Keeps request logs out of the test output."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Discard."""
+
+
+@pytest.fixture
+def media_server(emulator_network: None) -> Iterator[MediaServer]:
+    """Short real chimes on 127.0.0.1 for the speakers to fetch."""
+    server = MediaServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,1 @@
+"""Tests of the emulated Sonos household, driven by real SoCo."""

@@ -152,6 +152,35 @@ def test_group_broken_during_the_chime_is_put_back(
     assert kitchen.state()["current_uri"] == RADIO
 
 
+def test_excluded_zones_are_left_out_or_muted_with_their_group(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    household.join("Living Room", "Kitchen")
+    room, coop = household["Living Room"], household["Chicken Coop"]
+    room.set_volume(22)
+
+    result = engine.chime(
+        ChimeRequest(
+            media_server.url("chime_short.mp3"),
+            volume=40,
+            exclude=("Living Room", "Chicken Coop"),
+        )
+    )
+
+    outcomes = {z.zone: (z.outcome, z.reason) for z in result.zones}
+    assert outcomes == {
+        "Kitchen": (Outcome.CHIMED, None),
+        "Living Room": (Outcome.SKIPPED, "excluded"),
+    }
+    # The member stayed in its group but was muted for the chime, never loud.
+    assert [e["mute"] for e in room.events() if e["kind"] == "mute"] == [True, False]
+    assert 40 not in [e["volume"] for e in room.events() if e["kind"] == "volume"]
+    assert room.state()["mute"] is False
+    assert room.state()["volume"] == 22
+    assert changes(coop) == []
+    assert ["Kitchen", "Living Room"] in household.groups()
+
+
 def test_result_is_json_serialisable(
     household: Household, engine: ChimeEngine, media_server
 ) -> None:

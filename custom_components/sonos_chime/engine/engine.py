@@ -77,13 +77,14 @@ class ChimeEngine:
         """The groups to chime: every group holding a requested zone, whole."""
         info = self.household()
         by_name = {zone.name.casefold(): zone for zone in info.zones}
+        named = [*(request.zones or ()), *request.exclude]
+        if unknown := [name for name in named if name.casefold() not in by_name]:
+            raise UnknownZoneError(unknown)
         if request.zones is None:
             wanted = set(info.zones)
         else:
-            unknown = [name for name in request.zones if name.casefold() not in by_name]
-            if unknown:
-                raise UnknownZoneError(unknown)
             wanted = {by_name[name.casefold()] for name in request.zones}
+        wanted -= {by_name[name.casefold()] for name in request.exclude}
         coordinators = {zone.coordinator_uid for zone in wanted}
         return [
             members

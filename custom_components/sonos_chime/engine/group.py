@@ -78,7 +78,7 @@ class GroupChime:
         """Stop this group's chime; every zone of it gets the same outcome."""
         self.active = False
         for speaker in self.speakers:
-            if speaker.result.outcome is not Outcome.FAILED:
+            if speaker.result.outcome is Outcome.CHIMED:
                 speaker.result.outcome = outcome
                 speaker.result.reason = reason
                 speaker.result.detail = detail
@@ -129,9 +129,19 @@ class GroupChime:
         if not self.active:
             return
         start = time.monotonic()
+        silenced = speaker.zone.name.casefold() in {
+            name.casefold() for name in self.request.exclude
+        }
         try:
             speaker.rendering = Rendering.capture(speaker.soco)
-            speaker.rendering.prepare_chime(speaker.soco, self.request.volume)
+            if silenced:
+                # Its group chimes, but this zone asked for quiet.
+                speaker.soco.mute = True
+                speaker.result.outcome = Outcome.SKIPPED
+                speaker.result.reason = "excluded"
+                speaker.result.detail = "Muted while its group chimed"
+            else:
+                speaker.rendering.prepare_chime(speaker.soco, self.request.volume)
         except Exception as err:
             reason, detail = describe(err)
             speaker.fail(reason, f"snapshot: {detail}")

@@ -64,6 +64,8 @@ class ChimeRequest:
     volume: int | None = None
     tv: TvMode = TvMode.SKIP
     title: str = "Chime"
+    # Zones that must not hear it: left out, or muted while their group chimes.
+    exclude: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse values a speaker would reject halfway through a chime."""

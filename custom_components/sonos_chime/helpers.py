@@ -1,0 +1,92 @@
+"""Helpers shared by the Sonos Chime integration's modules."""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+import ipaddress
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .const import DOMAIN
+from .engine import (
+    ChimeError,
+    HouseholdBusyError,
+    HouseholdInfo,
+    HouseholdUnreachableError,
+    MediaUnavailableError,
+    UnknownZoneError,
+)
+
+
+@contextmanager
+def translate_chime_errors() -> Iterator[None]:
+    """Turn the engine's errors into translated Home Assistant errors.
+
+    The engine raises only before it touches a speaker, so every error here
+    means nothing was changed; what went wrong on a speaker comes back in the
+    result instead.
+    """
+    try:
+        yield
+    except UnknownZoneError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_zone",
+            translation_placeholders={"zones": ", ".join(err.names)},
+        ) from err
+    except HouseholdUnreachableError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="household_unreachable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except MediaUnavailableError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="media_unavailable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except HouseholdBusyError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="household_busy",
+        ) from err
+    except ChimeError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="chime_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def zone_names(household: HouseholdInfo) -> list[str]:
+    """Zone names in a stable order, for titles and messages."""
+    return sorted({zone.name for zone in household.zones}, key=str.casefold)
+
+
+def household_hosts(household: HouseholdInfo) -> list[str]:
+    """Every zone address the household reported, once each, in address order."""
+    return sorted(unique(zone.host for zone in household.zones), key=_address_key)
+
+
+def _address_key(host: str) -> tuple[int, int, str]:
+    """Sort IP addresses numerically, any host names after them."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return (1, 0, host)
+    return (0, int(address), host)
+
+
+def household_title(household: HouseholdInfo) -> str:
+    """A config entry title people recognise: the zone names."""
+    names = zone_names(household)
+    if not names:
+        return "Sonos household"
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{names[0]}, {names[1]} and {len(names) - 2} more"
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Drop repeats, keeping the first occurrence's position."""
+    return list(dict.fromkeys(values))

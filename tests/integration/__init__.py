@@ -1,0 +1,1 @@
+"""Tests of the Home Assistant layer of sonos_chime."""

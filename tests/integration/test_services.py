@@ -1,0 +1,272 @@
+"""The sonos_chime.play action against the emulated household."""
+
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
+from sonos_emulator import Household, Track
+
+from .conftest import state_changing_actions
+
+TEST_MEDIA = Path(__file__).parent.parent / "media"
+RADIO = "x-rincon-mp3radio://radio.example.com/stream.mp3"
+
+
+async def play(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    """Call the action and wait for its response."""
+    response = await hass.services.async_call(
+        DOMAIN, SERVICE_PLAY, data, blocking=True, return_response=True
+    )
+    assert response is not None
+    return response
+
+
+async def assert_translated(
+    hass: HomeAssistant, err: HomeAssistantError, key: str
+) -> None:
+    """The error carries our key and renders to a full English message."""
+    assert err.translation_domain == DOMAIN
+    assert err.translation_key == key
+    await async_get_translations(hass, "en", "exceptions", {DOMAIN})
+    message = str(err)
+    assert message != key
+    assert "{" not in message
+
+
+def drop_in_library(hass: HomeAssistant, name: str, source: str) -> None:
+    """A user's own chime, copied into config/www/sonos_chime."""
+    target = Path(hass.config.path("www", "sonos_chime", name))
+    target.write_bytes((TEST_MEDIA / source).read_bytes())
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"media": "bell.mp3", "zones": ["Kitchen", "Garage"]}, "unknown_zone"),
+        ({"media": "nope.mp3"}, "media_not_found"),
+        ({"media": "/local/nope.mp3"}, "media_not_found"),
+        ({"media": "/local/sonos_chime/nope.mp3"}, "media_not_found"),
+        ({"media": "ftp://example.com/bell.mp3"}, "invalid_media_scheme"),
+        ({"media": "file:///config/www/bell.mp3"}, "invalid_media_scheme"),
+        ({"media": "bell.mp3", "volume": 101}, "invalid_volume"),
+        ({"media": "bell.mp3", "volume": -1}, "invalid_volume"),
+        ({"media": "../secrets.yaml"}, "invalid_media"),
+        ({"media": "/local/../secrets.yaml"}, "invalid_media"),
+        ({"media": "/config/secrets.yaml"}, "invalid_media"),
+        ({"media": "http:///bell.mp3"}, "invalid_media"),
+        ({"media": "bell.mp3", "config_entry_id": "nope"}, "household_not_found"),
+    ],
+)
+async def test_bad_input_touches_nothing(
+    hass: HomeAssistant, household: Household, data: dict[str, Any], key: str
+) -> None:
+    """Every bad call is refused, translated, before any speaker is changed."""
+    household.clear_events()
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, **data)
+    await assert_translated(hass, err.value, key)
+    assert state_changing_actions(household) == []
+
+
+async def test_no_household_loaded(hass: HomeAssistant, household: Household) -> None:
+    """The action exists without a household but refuses to run."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, media="bell.mp3")
+    await assert_translated(hass, err.value, "no_household")
+    assert state_changing_actions(household) == []
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_household_not_loaded(
+    hass: HomeAssistant, household: Household, mock_entry: MockConfigEntry
+) -> None:
+    """A household that did not answer at setup cannot be chimed on."""
+    for speaker in household.speakers:
+        speaker.go_offline()
+    mock_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_entry.entry_id)
+    assert mock_entry.state is ConfigEntryState.SETUP_RETRY
+
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, media="bell.mp3")
+    await assert_translated(hass, err.value, "no_household")
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, media="bell.mp3", config_entry_id=mock_entry.entry_id)
+    await assert_translated(hass, err.value, "household_not_loaded")
+
+
+async def test_several_households(
+    hass: HomeAssistant, household: Household, loaded_entry: MockConfigEntry
+) -> None:
+    """With two households loaded, the call must say which one."""
+    with Household(
+        names=["Barn"], first_ip="127.0.0.10", household_id="Other"
+    ) as other:
+        second = MockConfigEntry(
+            domain=DOMAIN,
+            title="Barn",
+            unique_id="Other",
+            data={CONF_HOSTS: ["127.0.0.10"]},
+        )
+        second.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(second.entry_id)
+        household.clear_events()
+        other.clear_events()
+
+        with pytest.raises(ServiceValidationError) as err:
+            await play(hass, media="bell.mp3")
+        await assert_translated(hass, err.value, "several_households")
+        assert state_changing_actions(household) == []
+        assert state_changing_actions(other) == []
+
+        # Naming one works, and only that household chimes.
+        drop_in_library(hass, "short.mp3", "chime_short.mp3")
+        response = await play(hass, media="short.mp3", config_entry_id=second.entry_id)
+        assert list(response["zones"]) == ["Barn"]
+        assert state_changing_actions(household) == []
+        assert state_changing_actions(other) != []
+        assert await hass.config_entries.async_unload(second.entry_id)
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_media_not_audio(
+    hass: HomeAssistant, household: Household, media_server: Any
+) -> None:
+    """A URL that is not audio is refused by the engine before any change."""
+    household.clear_events()
+    with pytest.raises(HomeAssistantError) as err:
+        await play(hass, media=media_server.url("not_audio.txt"))
+    await assert_translated(hass, err.value, "media_unavailable")
+    assert state_changing_actions(household) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_no_internal_url(hass: HomeAssistant, household: Household) -> None:
+    """Without an internal URL the speakers could not fetch a local chime."""
+    household.clear_events()
+    with (
+        patch(
+            "custom_components.sonos_chime.media.get_url",
+            side_effect=NoURLAvailableError,
+        ),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await play(hass, media="bell.mp3")
+    await assert_translated(hass, err.value, "no_internal_url")
+    assert state_changing_actions(household) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_play_library_chime_and_resume(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """A library chime plays on every zone from HA itself; each zone resumes."""
+    kitchen, living_room, coop = (household[name] for name in household_names())
+    kitchen.set_queue(
+        [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}") for n in (1, 2, 3)]
+    )
+    kitchen.play_queue(track=2, position=30.0)
+    kitchen.set_volume(25)
+    living_room.set_source(RADIO, state="PLAYING")
+    coop.set_queue([Track("x-file-cifs://nas/music/coop.mp3", "Coop song")])
+    coop.play_queue(track=1, position=10.0, state="PAUSED_PLAYBACK")
+    drop_in_library(hass, "short.mp3", "chime_short.mp3")
+    before = {sp.name: sp.state() for sp in household.speakers}
+    household.clear_events()
+
+    response = await play(hass, media="short.mp3", volume=40)
+
+    assert set(response["zones"]) == set(household_names())
+    for name, zone in response["zones"].items():
+        assert zone["outcome"] == "chimed", (name, zone)
+        assert zone["resumed"] is True, (name, zone)
+    assert response["start_skew"] is not None
+
+    url = f"{hass.config.internal_url}/local/sonos_chime/short.mp3"
+    for speaker in household.speakers:
+        fetched = [
+            event
+            for event in speaker.events()
+            if event["kind"] == "media_fetch" and event["url"] == url
+        ]
+        assert fetched, f"{speaker.name} did not fetch {url} from Home Assistant"
+        assert fetched[0]["status"] == 200
+        assert fetched[0]["error"] is None
+        assert fetched[0]["duration"] == pytest.approx(0.6, abs=0.2)
+
+    after = {sp.name: sp.state() for sp in household.speakers}
+    assert after["Kitchen"]["transport_state"] == "PLAYING"
+    assert after["Kitchen"]["track_number"] == 2
+    assert abs(after["Kitchen"]["position"] - before["Kitchen"]["position"]) <= 1.0
+    assert after["Kitchen"]["volume"] == 25
+    assert after["Living Room"]["transport_state"] == "PLAYING"
+    assert after["Living Room"]["current_uri"] == RADIO
+    # Paused comes back loaded at its track and position, not playing; UPnP
+    # cannot re-create PAUSED_PLAYBACK without playing, so STOPPED is accepted.
+    assert after["Chicken Coop"]["transport_state"] in ("PAUSED_PLAYBACK", "STOPPED")
+    assert after["Chicken Coop"]["track_number"] == 1
+    assert abs(after["Chicken Coop"]["position"] - 10.0) <= 1.0
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_play_local_path_on_one_zone(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """A /local path to a shipped chime, on one zone: the others are untouched."""
+    household.clear_events()
+
+    response = await play(
+        hass, media="/local/sonos_chime/ding_dong.mp3", zones=["kitchen"]
+    )
+
+    assert list(response["zones"]) == ["Kitchen"]
+    assert response["zones"]["Kitchen"]["outcome"] == "chimed"
+    touched = {speaker for speaker, _ in state_changing_actions(household)}
+    assert touched == {"Kitchen"}
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_play_url(
+    hass: HomeAssistant, household: Household, media_server: Any
+) -> None:
+    """An http URL is handed over unchanged; the engine reads its duration."""
+    response = await play(
+        hass, media=media_server.url("chime_short.mp3"), zones=["Living Room"]
+    )
+    assert response["zones"]["Living Room"]["outcome"] == "chimed"
+    assert response["duration"] == pytest.approx(0.6, abs=0.2)
+
+
+def household_names() -> tuple[str, str, str]:
+    """The default household's zones."""
+    return ("Kitchen", "Living Room", "Chicken Coop")
+
+
+async def test_action_description(hass: HomeAssistant) -> None:
+    """services.yaml loads, and the UI gets every field, named in English."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    descriptions = await async_get_all_descriptions(hass)
+    play_spec = descriptions[DOMAIN][SERVICE_PLAY]
+    assert set(play_spec["fields"]) == {
+        "media",
+        "zones",
+        "volume",
+        "tv",
+        "config_entry_id",
+    }
+    assert play_spec["fields"]["media"]["required"] is True
+    strings = await async_get_translations(hass, "en", "services", {DOMAIN})
+    assert strings[f"component.{DOMAIN}.services.{SERVICE_PLAY}.name"] == "Play chime"

@@ -1,0 +1,203 @@
+"""Measure start skew, overhead and position error of a chime, per household size.
+
+The emulated household runs in its own process (as speakers would), and every
+number comes from the speakers' own event timelines, so the engine and the
+baseline are measured the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import json
+from pathlib import Path
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from soco import SoCo  # noqa: E402
+from soco.core import soco_reset  # noqa: E402
+from soco.snapshot import Snapshot  # noqa: E402
+
+from custom_components.sonos_chime.engine import ChimeEngine, ChimeRequest  # noqa: E402
+from custom_components.sonos_chime.engine.audio import read_file_duration  # noqa: E402
+
+MEDIA = ROOT / "tests" / "media"
+CHIME = "chime_long.mp3"
+START_POSITION = 30  # seconds into track 2 of the queue
+FIXED_SLEEP = 3.0  # what a cron script sleeps for a 2 s chime
+TRACKS = [f"x-file-cifs://nas/music/{n:02}.mp3" for n in range(1, 6)]
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    """No request log on the bench's output."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Discard."""
+
+
+@dataclass
+class Row:
+    """One method on one household size."""
+
+    zones: int
+    method: str
+    skew: float
+    overhead_mean: float
+    overhead_max: float
+    error_mean: float
+    error_max: float
+    wall: float
+
+
+def start_household(size: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """Run `python -m sonos_emulator` and wait until it says it is ready."""
+    names = ",".join(f"Zone {n}" for n in range(1, size + 1))
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "sonos_emulator", "--speakers", names],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    hosts = []
+    for line in proc.stdout or ():
+        if line.strip() == "ready":
+            break
+        hosts.append(line.split("\t")[1].split(":")[0])
+    return proc, hosts
+
+
+def events(host: str, since: float) -> list[dict]:
+    """A speaker's timeline from `since` on."""
+    with urllib.request.urlopen(f"http://{host}:1400/emulator/events") as response:
+        return [e for e in json.load(response) if e["t"] >= since]
+
+
+def state(host: str) -> dict:
+    """What a speaker reports now."""
+    with urllib.request.urlopen(f"http://{host}:1400/emulator/state") as response:
+        return json.load(response)
+
+
+def set_up(hosts: list[str]) -> None:
+    """Every zone plays track 2 of a local queue, 30 s in, through real SoCo."""
+    for host in hosts:
+        speaker = SoCo(host)
+        speaker.clear_queue()
+        for uri in TRACKS:
+            speaker.add_uri_to_queue(uri)
+        speaker.play_from_queue(1)
+        speaker.seek(f"0:00:{START_POSITION:02}")
+        speaker.volume = 20
+
+
+def sequential(hosts: list[str], url: str) -> None:
+    """The cron way: zone after zone, snapshot, play, fixed sleep, restore."""
+    for host in hosts:
+        speaker = SoCo(host)
+        snapshot = Snapshot(speaker)
+        snapshot.snapshot()
+        speaker.volume = 30
+        speaker.play_uri(url, title="Chime")
+        time.sleep(FIXED_SLEEP)
+        snapshot.restore()
+
+
+def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> Row:
+    """Run one chime and read the timelines back."""
+    set_up(hosts)
+    time.sleep(0.3)  # let the queue play a moment, as it would in a home
+    since = time.time()
+    began = time.monotonic()
+    run()
+    wall = time.monotonic() - began
+    starts, overheads, errors = [], [], []
+    for host in hosts:
+        timeline = [e for e in events(host, since) if e["kind"] == "transport"]
+        paused = next(e["t"] for e in timeline if e["state"] != "PLAYING")
+        chime = next(
+            e["t"] for e in timeline if e["state"] == "PLAYING" and e["uri"] == url
+        )
+        resumed = next(
+            e["t"]
+            for e in timeline
+            if e["t"] > chime and e["state"] == "PLAYING" and e["uri"] != url
+        )
+        now_state, now = state(host), time.time()
+        played_before = paused - since
+        expected = START_POSITION + 0.3 + played_before + (now - resumed)
+        starts.append(chime)
+        overheads.append(resumed - paused - chime_len)
+        errors.append(abs(now_state["position"] - expected))
+    return Row(
+        zones=len(hosts),
+        method=method,
+        skew=max(starts) - min(starts),
+        overhead_mean=statistics.mean(overheads),
+        overhead_max=max(overheads),
+        error_mean=statistics.mean(errors),
+        error_max=max(errors),
+        wall=wall,
+    )
+
+
+def main() -> None:
+    """Run every size, print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1,5,10,20")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=MEDIA))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{CHIME}"
+    chime_len = read_file_duration(MEDIA / CHIME) or 0.0
+    rows: list[Row] = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        proc, hosts = start_household(size)
+        try:
+            soco_reset()
+            SoCo.zone_group_states.clear()
+            engine = ChimeEngine(hosts)
+            request = ChimeRequest(url, duration=chime_len, volume=30)
+            rows.append(
+                measure(hosts, "engine", partial(engine.chime, request), url, chime_len)
+            )
+            if not args.no_baseline:
+                rows.append(
+                    measure(
+                        hosts,
+                        "sequential",
+                        partial(sequential, hosts, url),
+                        url,
+                        chime_len,
+                    )
+                )
+        finally:
+            proc.terminate()
+            proc.wait()
+    server.shutdown()
+    print(f"chime: {CHIME}, {chime_len:.2f} s; baseline sleeps {FIXED_SLEEP:.1f} s")
+    print()
+    print(
+        "| zones | method | start skew (ms) | overhead mean / max (s)"
+        " | position error mean / max (s) | wall (s) |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        print(
+            f"| {row.zones} | {row.method} | {row.skew * 1000:.1f}"
+            f" | {row.overhead_mean:.2f} / {row.overhead_max:.2f}"
+            f" | {row.error_mean:.2f} / {row.error_max:.2f} | {row.wall:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

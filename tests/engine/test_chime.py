@@ -1,6 +1,7 @@
 """The engine against the emulated household: what the speakers report is what counts."""
 
 import pytest
+from soco import SoCo
 
 from custom_components.sonos_chime.engine import (
     ChimeEngine,
@@ -82,6 +83,12 @@ def test_paused_zone_stays_paused(
     state = kitchen.state()
     assert state["transport_state"] != "PLAYING"
     assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert state["track_number"] == 2
+    assert state["position"] == pytest.approx(75.0, abs=1.0)
+    # Play, as a user would later, carries on from where it was paused.
+    SoCo(kitchen.ip).play()
+    state = kitchen.state()
+    assert state["transport_state"] == "PLAYING"
     assert state["track_number"] == 2
     assert state["position"] == pytest.approx(75.0, abs=1.0)
 

@@ -1,0 +1,106 @@
+"""The repository's promises: metadata HACS and hassfest accept, and set-up that works."""
+
+import json
+from pathlib import Path
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = ROOT / "custom_components" / "sonos_chime"
+
+
+def test_manifest_is_what_hassfest_wants() -> None:
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
+    keys = list(manifest)
+    # hassfest: domain and name first, the rest sorted.
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "sonos_chime"
+    assert manifest["config_flow"] is True
+    assert manifest["requirements"] == ["soco==0.32.0"]
+    assert manifest["dependencies"] == ["http"]
+    assert manifest["iot_class"] == "local_polling"
+    assert manifest["integration_type"] == "hub"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    for key in ("documentation", "issue_tracker"):
+        assert manifest[key].startswith("https://")
+    assert manifest["codeowners"]
+
+
+def test_hacs_metadata() -> None:
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert hacs["name"]
+    assert re.fullmatch(r"\d{4}\.\d+\.\d+", hacs["homeassistant"])
+    # HACS publishes exactly one integration from custom_components/.
+    assert [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()] == [
+        "sonos_chime"
+    ]
+
+
+def test_requirements_pin_the_newest_test_harness_and_soco() -> None:
+    lines = (ROOT / "requirements_test.txt").read_text().splitlines()
+    assert "pytest-homeassistant-custom-component==0.13.375" in lines
+    assert "soco==0.32.0" in lines
+
+
+def test_ci_runs_the_readme_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = [line for line in ci.splitlines() if line.startswith("scripts/")]
+    assert commands == ["scripts/setup", "scripts/test", "scripts/lint"]
+    for command in commands:
+        assert command in readme
+
+
+def _setup_copy(tmp_path: Path) -> Path:
+    """A repository with only what scripts/setup reads, and no ../shared beside it."""
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "setup", repo / "scripts" / "setup")
+    shutil.copy(ROOT / "requirements_test.txt", repo)
+    return repo
+
+
+def _run_setup(repo: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own script
+        [str(repo / "scripts" / "setup")],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_setup_names_the_python_it_needs(tmp_path: Path) -> None:
+    if shutil.which("python3.14", path="/usr/bin:/bin"):
+        pytest.skip("this machine ships a python3.14")
+    result = _run_setup(_setup_copy(tmp_path))
+    assert result.returncode == 1
+    assert "3.14.2" in result.stderr
+    assert not (tmp_path / "repo" / ".venv").exists()
+
+
+def test_setup_refuses_an_old_python(tmp_path: Path) -> None:
+    old = shutil.which("python3", path="/usr/bin:/bin") or "/bin/false"
+    result = _run_setup(_setup_copy(tmp_path), PYTHON=old)
+    assert result.returncode == 1
+    assert "3.14.2" in result.stderr
+
+
+def test_second_setup_run_installs_nothing() -> None:
+    # The suite runs inside the .venv that setup made; a second run must see it is current.
+    result = subprocess.run(  # noqa: S603 - our own script
+        [str(ROOT / "scripts" / "setup")],
+        env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout

@@ -152,52 +152,45 @@ class ChimeEngine:
     def _regroup(
         self,
         groups: list[GroupChime],
-        each: Callable[[Callable[[Speaker], None], Iterable[Speaker]], None],
+        each: Callable[[Callable[[Placement], None], Iterable[Placement]], None],
     ) -> None:
         """Put back any group the household changed while the chime played.
 
         A coordinator pulled into another group leaves it first, then members
         rejoin their coordinator; we wait until the topology shows them.
         """
-        try:
-            current = _coordinators(self.household())
-        except HouseholdUnreachableError:
-            return
-        wanted = {
-            speaker.zone.uid: group.coordinator
+        placements = [
+            (speaker, group.coordinator)
             for group in groups
             for speaker in group.speakers
             if speaker.result.reason != "unreachable"
-        }
-        moved = [
-            speaker
-            for uid, speaker in ((s.zone.uid, s) for g in groups for s in g.speakers)
-            if uid in wanted and current.get(uid) != wanted[uid].zone.uid
         ]
-        if not moved:
-            return
-        coordinators = [s for s in moved if wanted[s.zone.uid] is s]
-        members = [s for s in moved if wanted[s.zone.uid] is not s]
-        each(lambda speaker: _group_step(speaker, speaker.soco.unjoin), coordinators)
-        each(
-            lambda speaker: _group_step(
-                speaker, lambda: speaker.soco.join(wanted[speaker.zone.uid].soco)
-            ),
-            members,
-        )
-        deadline = time.monotonic() + REGROUP_TIMEOUT
-        while time.monotonic() < deadline:
+
+        def misplaced() -> list[Placement] | None:
             try:
                 current = _coordinators(self.household())
             except HouseholdUnreachableError:
-                break
-            if all(
-                current.get(s.zone.uid) == wanted[s.zone.uid].zone.uid for s in moved
-            ):
-                return
+                return None
+            return [
+                (speaker, coordinator)
+                for speaker, coordinator in placements
+                if current.get(speaker.zone.uid) != coordinator.zone.uid
+            ]
+
+        if not (moved := misplaced()):
+            return
+        each(_leave, [(s, c) for s, c in moved if s is c])
+        each(_rejoin, [(s, c) for s, c in moved if s is not c])
+        deadline = time.monotonic() + REGROUP_TIMEOUT
+        while (left := misplaced()) and time.monotonic() < deadline:
             time.sleep(self.poll_interval)
-        for speaker in moved:
+        # None: the household stopped answering, so nothing is confirmed.
+        for speaker, _ in moved if left is None else left:
             speaker.fail("regroup_failed", "The zone did not rejoin its group")
+
+
+type Placement = tuple[Speaker, Speaker]
+"""A speaker and the coordinator it belongs under."""
 
 
 def _coordinators(info: HouseholdInfo) -> dict[str, str]:
@@ -205,11 +198,22 @@ def _coordinators(info: HouseholdInfo) -> dict[str, str]:
     return {zone.uid: zone.coordinator_uid for zone in info.zones}
 
 
+def _leave(placement: Placement) -> None:
+    """A coordinator pulled into another group stands alone again."""
+    _group_step(placement[0], placement[0].soco.unjoin)
+
+
+def _rejoin(placement: Placement) -> None:
+    """A member goes back under its coordinator."""
+    speaker, coordinator = placement
+    _group_step(speaker, lambda: speaker.soco.join(coordinator.soco))
+
+
 def _group_step(speaker: Speaker, action: Callable[[], object]) -> None:
     """Join or leave a group; a failure is reported on that zone only."""
     try:
         action()
-    except Exception as err:
+    except Exception as err:  # isolation per speaker
         reason, detail = describe(err)
         speaker.fail(reason, f"regroup: {detail}")
 

@@ -87,7 +87,7 @@ class GroupChime:
         """Run a group step; a failure ends the group's chime, never the others'."""
         try:
             action()
-        except Exception as err:
+        except Exception as err:  # isolation: any error stays in this group
             reason, detail = describe(err)
             _LOGGER.warning(
                 "Chime %s failed on %s: %s", step, self.coordinator.zone.name, detail
@@ -142,7 +142,7 @@ class GroupChime:
                 speaker.result.detail = "Muted while its group chimed"
             else:
                 speaker.rendering.prepare_chime(speaker.soco, self.request.volume)
-        except Exception as err:
+        except Exception as err:  # isolation per speaker
             reason, detail = describe(err)
             speaker.fail(reason, f"snapshot: {detail}")
         speaker.result.timings["snapshot"] = (
@@ -220,7 +220,7 @@ class GroupChime:
             state = device.get_current_transport_info()["current_transport_state"]
             if state in (PLAYING, TRANSITIONING):
                 device.stop()
-        except Exception as err:
+        except Exception as err:  # best effort before the real restore
             _LOGGER.debug(
                 "Could not stop the chime on %s: %s", self.coordinator.zone.name, err
             )
@@ -277,7 +277,7 @@ class GroupChime:
         """Whether the chime is still the coordinator's source (or we cannot tell)."""
         try:
             media = self.coordinator.soco.avTransport.GetMediaInfo([("InstanceID", 0)])
-        except Exception:
+        except Exception:  # unknown counts as loaded: never replay
             return True
         return media["CurrentURI"] == self.request.media_url
 
@@ -288,7 +288,7 @@ class GroupChime:
         for attempt in range(1, RESTORE_ATTEMPTS + 1):
             try:
                 action()
-            except Exception as err:
+            except Exception as err:  # isolation: report, never raise
                 reason, detail = describe(err)
                 if attempt < RESTORE_ATTEMPTS:
                     time.sleep(RESTORE_RETRY_DELAY)

@@ -1,28 +1,74 @@
-"""Config flow for Sonos Chime: find a household by discovery or by address."""
+"""Config flow for Sonos Chime: the household, its options, its zones and chimes.
 
-from collections.abc import Sequence
+The main flow finds a household by discovery or by address. Zones and chimes
+are subentries of it; the options say whether every zone, present and future,
+is a chime zone.
+"""
+
+from collections.abc import Mapping, Sequence
 import ipaddress
 import re
-from typing import Any, override
+from typing import Any, cast, override
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
+    TimeSelector,
 )
 import probatio
 
-from .const import CONF_HOSTS, DISCOVERY_TIMEOUT, DOMAIN, LOGGER
+from .const import (
+    CONF_ALL_ZONES,
+    CONF_ENABLED,
+    CONF_HOSTS,
+    CONF_MEDIA,
+    CONF_NAME,
+    CONF_TIME,
+    CONF_TV,
+    CONF_VOLUME,
+    CONF_WEEKDAYS,
+    CONF_ZONE_NAME,
+    CONF_ZONE_UID,
+    CONF_ZONES,
+    DISCOVERY_TIMEOUT,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_CHIME,
+    SUBENTRY_ZONE,
+)
+from .data import SonosChimeConfigEntry
 from .engine import (
     ChimeError,
     HouseholdInfo,
     HouseholdUnreachableError,
+    TvMode,
+    Zone,
     discover_hosts,
     probe_household,
 )
 from .helpers import household_hosts, household_title, unique, zone_names
+from .media import LibraryChime, async_list_library, async_resolve_media
+from .schedule import WEEKDAYS
 
 CONF_HOUSEHOLD = "household"
 
@@ -91,6 +137,22 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Nothing discovered yet."""
         self._discovered: dict[str, HouseholdInfo] = {}
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> SonosChimeOptionsFlow:
+        """The household's options: whether every zone is a chime zone."""
+        return SonosChimeOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Zones and chimes are added to a household one by one."""
+        return {SUBENTRY_ZONE: ZoneSubentryFlow, SUBENTRY_CHIME: ChimeSubentryFlow}
 
     @override
     async def async_step_user(
@@ -215,3 +277,296 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
             title=household_title(household),
             data={CONF_HOSTS: household_hosts(household)},
         )
+
+
+class SonosChimeOptionsFlow(OptionsFlow):
+    """Whether every zone of the household chimes, present and future."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One switch: all zones, or only the zones added one by one."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    **self.config_entry.options,
+                    CONF_ALL_ZONES: user_input[CONF_ALL_ZONES],
+                }
+            )
+        schema = probatio.Schema(
+            {
+                probatio.Required(
+                    CONF_ALL_ZONES,
+                    default=self.config_entry.options.get(CONF_ALL_ZONES, False),
+                ): BooleanSelector()
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)
+
+
+class _HouseholdSubentryFlow(ConfigSubentryFlow):
+    """A subentry flow that needs its household set up, to ask it for zones."""
+
+    @callback
+    def _loaded_entry(self) -> SonosChimeConfigEntry | None:
+        """The household the subentry belongs to, when it is set up."""
+        entry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return None
+        return cast(SonosChimeConfigEntry, entry)
+
+
+class ZoneSubentryFlow(_HouseholdSubentryFlow):
+    """Add one zone of the household as a chime zone."""
+
+    def __init__(self) -> None:
+        """No zones offered yet."""
+        super().__init__()
+        self._offered: dict[str, Zone] = {}
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Offer the zones that are not chime zones yet; the user picks one."""
+        if (entry := self._loaded_entry()) is None:
+            return self.async_abort(reason="entry_not_loaded")
+        added = _zone_subentry_uids(entry)
+
+        if user_input is not None:
+            uid = user_input[CONF_ZONE_UID]
+            if uid in added:
+                # Added by another flow since the form was shown.
+                return self.async_abort(reason="already_configured")
+            if (zone := self._offered.get(uid)) is not None:
+                return self.async_create_entry(
+                    title=zone.name,
+                    data={CONF_ZONE_UID: zone.uid, CONF_ZONE_NAME: zone.name},
+                    unique_id=zone.uid,
+                )
+
+        try:
+            household = await self.hass.async_add_executor_job(
+                entry.runtime_data.engine.household
+            )
+        except ChimeError as err:
+            LOGGER.debug("Household %s does not answer: %s", entry.title, err)
+            return self.async_abort(reason="cannot_connect")
+        self._offered = {
+            zone.uid: zone for zone in household.zones if zone.uid not in added
+        }
+        if not self._offered:
+            return self.async_abort(reason="no_zones_left")
+
+        options = [
+            SelectOptionDict(value=zone.uid, label=zone.name)
+            for zone in self._offered.values()
+        ]
+        return self.async_show_form(
+            step_id="user",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_ZONE_UID): SelectSelector(
+                        SelectSelectorConfig(options=options)
+                    )
+                }
+            ),
+        )
+
+
+def _zone_subentry_uids(entry: ConfigEntry) -> set[str]:
+    """The zones added one by one."""
+    return {
+        subentry.data[CONF_ZONE_UID]
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_ZONE
+    }
+
+
+# What async_resolve_media refuses a chime's media for, shown on the field.
+MEDIA_ERRORS = frozenset({"media_not_found", "invalid_media_scheme", "invalid_media"})
+
+
+class ChimeSubentryFlow(_HouseholdSubentryFlow):
+    """Add or change a chime: what plays, where, when."""
+
+    def __init__(self) -> None:
+        """Zones and library are read when the form is first shown."""
+        super().__init__()
+        self._zones: list[SelectOptionDict] | None = None
+        self._library: list[LibraryChime] = []
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """A new chime, every weekday, TV zones skipped, enabled."""
+        return await self._async_step_chime("user", user_input, {})
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The same form, filled in with the chime as it is."""
+        return await self._async_step_chime(
+            "reconfigure", user_input, self._get_reconfigure_subentry().data
+        )
+
+    async def _async_step_chime(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        current: Mapping[str, Any],
+    ) -> SubentryFlowResult:
+        """Show the chime form, check what was entered, save it."""
+        if (entry := self._loaded_entry()) is None:
+            return self.async_abort(reason="entry_not_loaded")
+
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._async_validate(user_input)
+            if not errors:
+                if self.source == SOURCE_USER:
+                    return self.async_create_entry(title=data[CONF_NAME], data=data)
+                return self.async_update_and_abort(
+                    entry,
+                    self._get_reconfigure_subentry(),
+                    title=data[CONF_NAME],
+                    data=data,
+                )
+
+        if self._zones is None:
+            self._zones = await self._async_zone_options(entry, current)
+            self._library = await async_list_library(self.hass)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                _chime_schema(self._library, self._zones),
+                user_input if user_input is not None else current,
+            ),
+            errors=errors,
+        )
+
+    async def _async_validate(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The subentry data for what was entered, or the errors to show."""
+        errors: dict[str, str] = {}
+        name = user_input[CONF_NAME].strip()
+        if not name:
+            errors[CONF_NAME] = "no_name"
+
+        media = user_input[CONF_MEDIA].strip()
+        try:
+            await async_resolve_media(self.hass, media)
+        except ServiceValidationError as err:
+            errors[CONF_MEDIA] = (
+                err.translation_key
+                if err.translation_key in MEDIA_ERRORS
+                else "invalid_media"
+            )
+        except HomeAssistantError as err:
+            # The file is there, but the speakers could not be told where.
+            LOGGER.debug("Cannot check media %s: %s", media, err)
+            errors["base"] = "no_internal_url"
+
+        selected = set(user_input[CONF_WEEKDAYS])
+        if not selected:
+            errors[CONF_WEEKDAYS] = "no_weekdays"
+
+        data: dict[str, Any] = {
+            CONF_NAME: name,
+            CONF_MEDIA: media,
+            CONF_ZONES: unique(user_input.get(CONF_ZONES, [])),
+            CONF_TIME: cv.time(user_input[CONF_TIME]).strftime("%H:%M:%S"),
+            CONF_WEEKDAYS: [day for day in WEEKDAYS if day in selected],
+            CONF_TV: user_input[CONF_TV],
+            CONF_ENABLED: user_input[CONF_ENABLED],
+        }
+        if (volume := user_input.get(CONF_VOLUME)) is not None:
+            data[CONF_VOLUME] = round(volume)
+        return data, errors
+
+    async def _async_zone_options(
+        self, entry: SonosChimeConfigEntry, current: Mapping[str, Any]
+    ) -> list[SelectOptionDict]:
+        """The household's zones, and any zone the chime names that is gone.
+
+        A chime can be edited while the household does not answer: then the
+        zones it reported at setup are offered. A zone the chime already
+        names stays selectable, so editing its time does not drop the zone.
+        """
+        try:
+            household = await self.hass.async_add_executor_job(
+                entry.runtime_data.engine.household
+            )
+        except ChimeError as err:
+            LOGGER.debug("Household %s does not answer: %s", entry.title, err)
+            household = entry.runtime_data.household
+        names = {zone.uid: zone.name for zone in household.zones}
+        known = {
+            subentry.data[CONF_ZONE_UID]: subentry.title
+            for subentry in entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_ZONE
+        }
+        for uid in current.get(CONF_ZONES, []):
+            names.setdefault(uid, known.get(uid, uid))
+        return [
+            SelectOptionDict(value=uid, label=name)
+            for uid, name in sorted(
+                names.items(), key=lambda item: (item[1].casefold(), item[0])
+            )
+        ]
+
+
+def _chime_schema(
+    library: Sequence[LibraryChime], zones: list[SelectOptionDict]
+) -> probatio.Schema:
+    """The chime form.
+
+    The UI pre-fills it from suggested values; the defaults only stand in for
+    fields left out of what was submitted.
+    """
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_NAME): TextSelector(),
+            probatio.Required(CONF_MEDIA): SelectSelector(
+                SelectSelectorConfig(
+                    options=[_library_option(chime) for chime in library],
+                    custom_value=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                    sort=False,
+                )
+            ),
+            probatio.Optional(CONF_VOLUME): NumberSelector(
+                NumberSelectorConfig(
+                    min=0, max=100, step=1, mode=NumberSelectorMode.SLIDER
+                )
+            ),
+            probatio.Optional(CONF_ZONES, default=[]): SelectSelector(
+                SelectSelectorConfig(options=zones, multiple=True, sort=False)
+            ),
+            probatio.Required(CONF_TIME): TimeSelector(),
+            probatio.Required(CONF_WEEKDAYS, default=list(WEEKDAYS)): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(WEEKDAYS),
+                    multiple=True,
+                    translation_key=CONF_WEEKDAYS,
+                    sort=False,
+                )
+            ),
+            probatio.Required(CONF_TV, default=TvMode.SKIP.value): SelectSelector(
+                SelectSelectorConfig(
+                    options=[mode.value for mode in TvMode],
+                    translation_key=CONF_TV,
+                )
+            ),
+            probatio.Required(CONF_ENABLED, default=True): BooleanSelector(),
+        }
+    )
+
+
+def _library_option(chime: LibraryChime) -> SelectOptionDict:
+    """A library file by name, with its length when it could be read."""
+    if chime.duration is None:
+        return SelectOptionDict(value=chime.name, label=chime.name)
+    return SelectOptionDict(
+        value=chime.name, label=f"{chime.name} ({chime.duration:.1f} s)"
+    )

@@ -27,3 +27,30 @@ ATTR_VOLUME: Final = "volume"
 ATTR_TV: Final = "tv"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 DEFAULT_TITLE: Final = "Chime"
+
+# Main entry option: every zone of the household is a chime zone, present and future.
+CONF_ALL_ZONES: Final = "all_zones"
+
+# Subentry types.
+SUBENTRY_ZONE: Final = "zone"
+SUBENTRY_CHIME: Final = "chime"
+
+# Zone subentry data (unique_id is the zone's uid).
+CONF_ZONE_UID: Final = "uid"
+CONF_ZONE_NAME: Final = "name"
+
+# Chime subentry data.
+CONF_NAME: Final = "name"
+CONF_MEDIA: Final = "media"  # library file name, /local/... path or http(s) URL
+CONF_VOLUME: Final = "volume"  # 0-100, absent: leave volumes as they are
+CONF_ZONES: Final = "zones"  # zone uids; empty: every chime zone
+CONF_TIME: Final = "time"  # "HH:MM:SS", local time
+CONF_WEEKDAYS: Final = "weekdays"  # subset of schedule.WEEKDAYS
+CONF_TV: Final = "tv"  # engine.TvMode value
+CONF_ENABLED: Final = "enabled"
+
+# Fired after every chime, scheduled or asked for, with the per-zone result.
+EVENT_CHIME_PLAYED: Final = "sonos_chime_played"
+
+# HA core's Sonos integration: its devices are reused for our zone entities.
+SONOS_DOMAIN: Final = "sonos"

@@ -22,15 +22,41 @@ def test_exception_keys() -> None:
     assert used <= set(STRINGS["exceptions"]), used - set(STRINGS["exceptions"])
 
 
+# Which part of the translations each flow class of config_flow.py speaks from.
+FLOW_SECTIONS = {
+    "SonosChimeConfigFlow": ("config",),
+    "SonosChimeOptionsFlow": ("options",),
+    "ZoneSubentryFlow": ("config_subentries", "zone"),
+    "ChimeSubentryFlow": ("config_subentries", "chime"),
+}
+
+
+def flow_sources() -> dict[str, str]:
+    """config_flow.py's top-level classes, by name, with their source."""
+    parts = re.split(r"^class ", SOURCES["config_flow.py"], flags=re.MULTILINE)
+    return {
+        part.split("(", 1)[0].split(":", 1)[0]: part
+        for part in parts[1:]
+        if "Flow" in part.split("(", 1)[0]
+    }
+
+
 def test_config_flow_keys() -> None:
-    """Each error and abort reason of the flow exists."""
-    source = SOURCES["config_flow.py"]
-    errors = set(re.findall(r'errors\[[^]]+\] = "([a-z_]+)"', source))
-    aborts = set(re.findall(r'reason="([a-z_]+)"', source)) | {"already_configured"}
-    assert errors <= set(STRINGS["config"]["error"])
-    assert aborts <= set(STRINGS["config"]["abort"])
-    steps = set(re.findall(r'step_id="([a-z_]+)"', source))
-    assert steps <= set(STRINGS["config"]["step"])
+    """Each error, abort reason and step of every flow exists in its section."""
+    flows = flow_sources()
+    assert set(FLOW_SECTIONS) <= set(flows), set(FLOW_SECTIONS) - set(flows)
+    for name, path in FLOW_SECTIONS.items():
+        source = flows[name]
+        section = STRINGS
+        for key in path:
+            section = section[key]
+        errors = set(re.findall(r'errors\[[^]]+\] = "([a-z_]+)"', source))
+        aborts = set(re.findall(r'reason="([a-z_]+)"', source))
+        steps = set(re.findall(r'step_id="([a-z_]+)"', source))
+        assert errors <= set(section.get("error", {})), (name, errors)
+        assert aborts <= set(section.get("abort", {})), (name, aborts)
+        assert steps <= set(section["step"]), (name, steps)
+    assert "already_configured" in STRINGS["config"]["abort"]
 
 
 def test_service_fields() -> None:

@@ -1,0 +1,708 @@
+"""Zone and chime subentry flows against the emulated household."""
+
+from pathlib import Path
+import shutil
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigSubentry,
+    ConfigSubentryData,
+    SubentryFlowResult,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.translation import async_get_translations
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sonos_chime.const import (
+    CONF_ENABLED,
+    CONF_MEDIA,
+    CONF_NAME,
+    CONF_TIME,
+    CONF_TV,
+    CONF_VOLUME,
+    CONF_WEEKDAYS,
+    CONF_ZONE_NAME,
+    CONF_ZONE_UID,
+    CONF_ZONES,
+    DOMAIN,
+    SUBENTRY_CHIME,
+    SUBENTRY_ZONE,
+)
+from custom_components.sonos_chime.engine import read_file_duration
+from custom_components.sonos_chime.media import SHIPPED_CHIMES_DIR
+from sonos_emulator import Household
+
+TEST_MEDIA = Path(__file__).parent.parent / "media"
+ALL_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+GONE_UID = "RINCON_000E58FFFFFF01400"  # a zone that left the household
+
+pytestmark = pytest.mark.usefixtures("ha_server")
+
+
+# --------------------------------------------------------------------- helpers
+async def start(hass: HomeAssistant, entry: MockConfigEntry, kind: str) -> Any:
+    """Open a subentry flow the way the UI's "Add" button does."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, kind), context={"source": SOURCE_USER}
+    )
+    await assert_translated(hass, kind, result)
+    return result
+
+
+async def configure(
+    hass: HomeAssistant, kind: str, result: Any, user_input: dict[str, Any]
+) -> Any:
+    """Submit a form of a subentry flow and let any reload finish."""
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], user_input
+    )
+    await hass.async_block_till_done()
+    await assert_translated(hass, kind, result)
+    return result
+
+
+async def assert_translated(
+    hass: HomeAssistant, kind: str, result: SubentryFlowResult
+) -> None:
+    """Whatever the flow shows has English text: step, fields, errors, aborts."""
+    strings = await async_get_translations(hass, "en", "config_subentries", {DOMAIN})
+    prefix = f"component.{DOMAIN}.config_subentries.{kind}"
+    assert f"{prefix}.entry_type" in strings
+    assert f"{prefix}.initiate_flow.user" in strings
+    if result["type"] is FlowResultType.FORM:
+        step = f"{prefix}.step.{result['step_id']}"
+        assert f"{step}.title" in strings
+        for marker in result["data_schema"].schema:
+            assert f"{step}.data.{marker.schema}" in strings
+            assert f"{step}.data_description.{marker.schema}" in strings
+        for error in (result["errors"] or {}).values():
+            assert f"{prefix}.error.{error}" in strings
+    elif result["type"] is FlowResultType.ABORT and result["reason"] != (
+        "reconfigure_successful"  # Home Assistant's own text
+    ):
+        assert f"{prefix}.abort.{result['reason']}" in strings
+
+
+def field(result: SubentryFlowResult, key: str) -> tuple[Any, dict[str, Any]]:
+    """A form field's marker and its selector config."""
+    for marker, validator in result["data_schema"].schema.items():
+        if marker.schema == key:
+            return marker, validator.config
+    raise AssertionError(f"{key} is not on the form")
+
+
+def options(result: SubentryFlowResult, key: str) -> list[tuple[str, str]]:
+    """A select field's (value, label) pairs as the UI lists them."""
+    return [(o["value"], o["label"]) for o in field(result, key)[1]["options"]]
+
+
+def suggested(result: SubentryFlowResult) -> dict[str, Any]:
+    """The values a form is pre-filled with."""
+    return {
+        marker.schema: marker.description["suggested_value"]
+        for marker in result["data_schema"].schema
+        if marker.description and "suggested_value" in marker.description
+    }
+
+
+def subentries(entry: MockConfigEntry, kind: str) -> list[ConfigSubentry]:
+    """The entry's subentries of one type."""
+    return [s for s in entry.subentries.values() if s.subentry_type == kind]
+
+
+def zone_subentry(speaker_uid: str, name: str) -> ConfigSubentryData:
+    """A zone added earlier."""
+    return ConfigSubentryData(
+        data={CONF_ZONE_UID: speaker_uid, CONF_ZONE_NAME: name},
+        subentry_type=SUBENTRY_ZONE,
+        title=name,
+        unique_id=speaker_uid,
+    )
+
+
+def with_subentries(
+    entry: MockConfigEntry, subentries_data: list[ConfigSubentryData]
+) -> MockConfigEntry:
+    """The household's entry, with zones and chimes added earlier."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        data=dict(entry.data),
+        subentries_data=subentries_data,
+    )
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Set the entry up against the emulated household."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+@pytest.fixture
+def uids(household: Household) -> dict[str, str]:
+    """Zone uids by name."""
+    return {speaker.name: speaker.uid for speaker in household.speakers}
+
+
+# ----------------------------------------------------------------------- zones
+async def test_zone_add(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """Every zone is offered by name; the one picked becomes a subentry."""
+    result = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert options(result, CONF_ZONE_UID) == [
+        (uids["Chicken Coop"], "Chicken Coop"),
+        (uids["Kitchen"], "Kitchen"),
+        (uids["Living Room"], "Living Room"),
+    ]
+
+    result = await configure(
+        hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Chicken Coop"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [zone] = subentries(loaded_entry, SUBENTRY_ZONE)
+    assert zone.title == "Chicken Coop"
+    assert zone.unique_id == uids["Chicken Coop"]
+    assert dict(zone.data) == {
+        CONF_ZONE_UID: uids["Chicken Coop"],
+        CONF_ZONE_NAME: "Chicken Coop",
+    }
+
+
+async def test_zone_offers_only_zones_not_added(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """Zones added before are not offered again."""
+    entry = with_subentries(
+        mock_entry,
+        [zone_subentry(uids["Kitchen"], "Kitchen")],
+    )
+    await set_up(hass, entry)
+
+    result = await start(hass, entry, SUBENTRY_ZONE)
+    assert options(result, CONF_ZONE_UID) == [
+        (uids["Chicken Coop"], "Chicken Coop"),
+        (uids["Living Room"], "Living Room"),
+    ]
+    with pytest.raises(InvalidData):
+        await configure(hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Kitchen"]})
+
+    result = await configure(
+        hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Living Room"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert sorted(s.title for s in subentries(entry, SUBENTRY_ZONE)) == [
+        "Kitchen",
+        "Living Room",
+    ]
+
+
+async def test_zone_no_zones_left(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """Every zone is added: nothing to offer."""
+    entry = with_subentries(
+        mock_entry,
+        [zone_subentry(uid, name) for name, uid in uids.items()],
+    )
+    await set_up(hass, entry)
+
+    result = await start(hass, entry, SUBENTRY_ZONE)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_zones_left"
+
+
+async def test_zone_already_configured(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """Two flows pick the same zone: the second one is refused."""
+    first = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    second = await start(hass, loaded_entry, SUBENTRY_ZONE)
+
+    result = await configure(
+        hass, SUBENTRY_ZONE, first, {CONF_ZONE_UID: uids["Kitchen"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    result = await configure(
+        hass, SUBENTRY_ZONE, second, {CONF_ZONE_UID: uids["Kitchen"]}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(subentries(loaded_entry, SUBENTRY_ZONE)) == 1
+
+
+async def test_zone_cannot_connect(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, household: Household
+) -> None:
+    """The household stopped answering since it was set up."""
+    for speaker in household.speakers:
+        speaker.go_offline()
+    result = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+
+
+@pytest.mark.parametrize("kind", [SUBENTRY_ZONE, SUBENTRY_CHIME])
+async def test_entry_not_loaded(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, household: Household, kind: str
+) -> None:
+    """A household that is not set up cannot say which zones it has."""
+    for speaker in household.speakers:
+        speaker.go_offline()
+    mock_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(mock_entry.entry_id)
+    assert mock_entry.state is ConfigEntryState.SETUP_RETRY
+
+    result = await start(hass, mock_entry, kind)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"
+
+
+async def test_zone_names_are_read_fresh(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    household: Household,
+    uids: dict[str, str],
+) -> None:
+    """A zone renamed in the Sonos app after setup is offered by its new name."""
+    household["Kitchen"].name = "Pantry"
+    result = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    assert (uids["Kitchen"], "Pantry") in options(result, CONF_ZONE_UID)
+
+    result = await configure(
+        hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Kitchen"]}
+    )
+    [zone] = subentries(loaded_entry, SUBENTRY_ZONE)
+    assert zone.title == "Pantry"
+    assert dict(zone.data) == {CONF_ZONE_UID: uids["Kitchen"], CONF_ZONE_NAME: "Pantry"}
+
+
+# ---------------------------------------------------------------------- chimes
+def shipped_options() -> list[tuple[str, str]]:
+    """The shipped chimes as the media field lists them, with their lengths."""
+    return [
+        (path.name, f"{path.name} ({read_file_duration(path):.1f} s)")
+        for path in sorted(SHIPPED_CHIMES_DIR.iterdir())
+    ]
+
+
+async def test_chime_form(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """The form lists the library, the zones, the weekdays and the TV modes."""
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    assert suggested(result) == {}
+
+    assert options(result, CONF_MEDIA) == shipped_options()
+    assert field(result, CONF_MEDIA)[1]["custom_value"] is True
+    assert options(result, CONF_ZONES) == [
+        (uids["Chicken Coop"], "Chicken Coop"),
+        (uids["Kitchen"], "Kitchen"),
+        (uids["Living Room"], "Living Room"),
+    ]
+    assert field(result, CONF_ZONES)[1]["multiple"] is True
+    volume = field(result, CONF_VOLUME)[1]
+    assert (volume["min"], volume["max"], volume["mode"]) == (0, 100, "slider")
+    weekdays, weekdays_config = field(result, CONF_WEEKDAYS)
+    assert weekdays_config["options"] == ALL_WEEKDAYS
+    assert weekdays_config["translation_key"] == "weekdays"
+    assert weekdays.default() == ALL_WEEKDAYS
+    tv, tv_config = field(result, CONF_TV)
+    assert (tv_config["options"], tv_config["translation_key"]) == (
+        ["skip", "interrupt"],
+        "tv",
+    )
+    assert tv.default() == "skip"
+    assert field(result, CONF_ENABLED)[0].default() is True
+
+    selectors = await async_get_translations(hass, "en", "selector", {DOMAIN})
+    for key in ("weekdays", "tv"):
+        for option in field(result, key)[1]["options"]:
+            assert f"component.{DOMAIN}.selector.{key}.options.{option}" in selectors
+
+
+async def test_chime_add(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """Every field given: the subentry holds exactly what the runtime reads."""
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {
+            CONF_NAME: " Coop wake-up ",
+            CONF_MEDIA: "westminster.mp3",
+            CONF_VOLUME: 35.0,
+            CONF_ZONES: [uids["Kitchen"], uids["Chicken Coop"]],
+            CONF_TIME: "06:45",
+            CONF_WEEKDAYS: ["sat", "mon", "fri"],
+            CONF_TV: "interrupt",
+            CONF_ENABLED: False,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    assert chime.title == "Coop wake-up"
+    assert chime.unique_id is None
+    assert dict(chime.data) == {
+        CONF_NAME: "Coop wake-up",
+        CONF_MEDIA: "westminster.mp3",
+        CONF_VOLUME: 35,
+        CONF_ZONES: [uids["Kitchen"], uids["Chicken Coop"]],
+        CONF_TIME: "06:45:00",
+        CONF_WEEKDAYS: ["mon", "fri", "sat"],
+        CONF_TV: "interrupt",
+        CONF_ENABLED: False,
+    }
+    assert isinstance(chime.data[CONF_VOLUME], int)
+
+
+async def test_chime_add_defaults(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Only the required fields: all zones, every day, TV skipped, enabled."""
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "12:00:30"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    assert dict(chime.data) == {
+        CONF_NAME: "Bell",
+        CONF_MEDIA: "bell.mp3",
+        CONF_ZONES: [],
+        CONF_TIME: "12:00:30",
+        CONF_WEEKDAYS: ALL_WEEKDAYS,
+        CONF_TV: "skip",
+        CONF_ENABLED: True,
+    }
+
+
+@pytest.mark.parametrize(
+    "media",
+    [
+        "/local/sonos_chime/ding_dong.mp3",
+        "http://chimes.example.com/gong.mp3",
+        "https://chimes.example.com/gong.mp3",
+    ],
+)
+async def test_chime_media_typed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media: str
+) -> None:
+    """A /local/… path or a URL can be typed instead of picking a file."""
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {CONF_NAME: "Gong", CONF_MEDIA: f" {media} ", CONF_TIME: "08:00:00"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    assert chime.data[CONF_MEDIA] == media
+
+
+async def test_chime_library_lists_dropped_in_files(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A chime the user copies into the library is offered at once."""
+    library = Path(hass.config.path("www", "sonos_chime"))
+    shutil.copyfile(TEST_MEDIA / "chime_short.wav", library / "Doorbell.wav")
+    duration = read_file_duration(library / "Doorbell.wav")
+    assert duration is not None
+
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    listed = options(result, CONF_MEDIA)
+    assert ("Doorbell.wav", f"Doorbell.wav ({duration:.1f} s)") in listed
+    assert [value for value, _ in listed] == sorted(
+        [name for name, _ in shipped_options()] + ["Doorbell.wav"], key=str.casefold
+    )
+
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {CONF_NAME: "Door", CONF_MEDIA: "Doorbell.wav", CONF_TIME: "08:00:00"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({CONF_MEDIA: "nope.mp3"}, {CONF_MEDIA: "media_not_found"}),
+        ({CONF_MEDIA: "/local/sonos_chime/nope.mp3"}, {CONF_MEDIA: "media_not_found"}),
+        (
+            {CONF_MEDIA: "ftp://example.com/bell.mp3"},
+            {CONF_MEDIA: "invalid_media_scheme"},
+        ),
+        ({CONF_MEDIA: "../secrets.yaml"}, {CONF_MEDIA: "invalid_media"}),
+        ({CONF_MEDIA: "http:///bell.mp3"}, {CONF_MEDIA: "invalid_media"}),
+        ({CONF_WEEKDAYS: []}, {CONF_WEEKDAYS: "no_weekdays"}),
+        ({CONF_NAME: "   "}, {CONF_NAME: "no_name"}),
+        (
+            {CONF_NAME: "", CONF_MEDIA: "nope.mp3", CONF_WEEKDAYS: []},
+            {
+                CONF_NAME: "no_name",
+                CONF_MEDIA: "media_not_found",
+                CONF_WEEKDAYS: "no_weekdays",
+            },
+        ),
+    ],
+)
+async def test_chime_errors_then_recover(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    changes: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Each mistake is shown on its field, what was typed stays, and can be fixed."""
+    good = {
+        CONF_NAME: "Bell",
+        CONF_MEDIA: "bell.mp3",
+        CONF_TIME: "07:00:00",
+        CONF_WEEKDAYS: ["mon"],
+    }
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await configure(hass, SUBENTRY_CHIME, result, good | changes)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == errors
+    assert {key: suggested(result)[key] for key in changes} == changes
+    assert subentries(loaded_entry, SUBENTRY_CHIME) == []
+
+    result = await configure(hass, SUBENTRY_CHIME, result, good)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    assert chime.data[CONF_WEEKDAYS] == ["mon"]
+
+
+async def test_chime_no_internal_url(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A library chime the speakers could not be told where to fetch."""
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    data = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
+    with patch(
+        "custom_components.sonos_chime.media.get_url",
+        side_effect=NoURLAvailableError,
+    ):
+        result = await configure(hass, SUBENTRY_CHIME, result, data)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "no_internal_url"}
+    assert subentries(loaded_entry, SUBENTRY_CHIME) == []
+
+    result = await configure(hass, SUBENTRY_CHIME, result, data)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_chime_zones_from_setup_when_household_is_silent(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    household: Household,
+    uids: dict[str, str],
+) -> None:
+    """Chimes can be added while the speakers are off: zones as found at setup."""
+    for speaker in household.speakers:
+        speaker.go_offline()
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    assert result["type"] is FlowResultType.FORM
+    assert [value for value, _ in options(result, CONF_ZONES)] == [
+        uids["Chicken Coop"],
+        uids["Kitchen"],
+        uids["Living Room"],
+    ]
+
+
+async def test_chime_zone_names_are_read_fresh(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    household: Household,
+    uids: dict[str, str],
+) -> None:
+    """Zones renamed after setup are listed by their new names."""
+    household["Living Room"].name = "Lounge"
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    assert options(result, CONF_ZONES) == [
+        (uids["Chicken Coop"], "Chicken Coop"),
+        (uids["Kitchen"], "Kitchen"),
+        (uids["Living Room"], "Lounge"),
+    ]
+
+
+# ----------------------------------------------------------------- reconfigure
+CHIME = {
+    CONF_NAME: "Morning bell",
+    CONF_MEDIA: "bell.mp3",
+    CONF_VOLUME: 30,
+    CONF_ZONES: [],
+    CONF_TIME: "07:00:00",
+    CONF_WEEKDAYS: ["mon", "tue", "wed", "thu", "fri"],
+    CONF_TV: "skip",
+    CONF_ENABLED: True,
+}
+
+
+@pytest.fixture
+async def chime_entry(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, uids: dict[str, str]
+) -> MockConfigEntry:
+    """The household with one zone and one chime, set up."""
+    entry = with_subentries(
+        mock_entry,
+        [
+            zone_subentry(GONE_UID, "Garden"),
+            ConfigSubentryData(
+                data=CHIME | {CONF_ZONES: [uids["Kitchen"], GONE_UID]},
+                subentry_type=SUBENTRY_CHIME,
+                title=CHIME[CONF_NAME],
+                unique_id=None,
+            ),
+        ],
+    )
+    return await set_up(hass, entry)
+
+
+async def reconfigure(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    """Open the chime's reconfigure flow."""
+    [chime] = subentries(entry, SUBENTRY_CHIME)
+    result = await entry.start_subentry_reconfigure_flow(hass, chime.subentry_id)
+    await assert_translated(hass, SUBENTRY_CHIME, result)
+    return result
+
+
+async def test_chime_reconfigure(
+    hass: HomeAssistant, chime_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """The form shows the chime as it is; what is saved replaces it whole."""
+    [chime] = subentries(chime_entry, SUBENTRY_CHIME)
+    result = await reconfigure(hass, chime_entry)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert suggested(result) == dict(chime.data)
+    # A zone that left the household stays selectable, named as it was added.
+    assert options(result, CONF_ZONES) == [
+        (uids["Chicken Coop"], "Chicken Coop"),
+        (GONE_UID, "Garden"),
+        (uids["Kitchen"], "Kitchen"),
+        (uids["Living Room"], "Living Room"),
+    ]
+
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {
+            CONF_NAME: "Weekend bell",
+            CONF_MEDIA: "soft_chime.mp3",
+            CONF_ZONES: [uids["Living Room"]],
+            CONF_TIME: "09:30",
+            CONF_WEEKDAYS: ["sun", "sat"],
+            CONF_TV: "interrupt",
+            CONF_ENABLED: False,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    [changed] = subentries(chime_entry, SUBENTRY_CHIME)
+    assert changed.subentry_id == chime.subentry_id
+    assert changed.title == "Weekend bell"
+    # The volume was left empty: zones keep their own volume now.
+    assert dict(changed.data) == {
+        CONF_NAME: "Weekend bell",
+        CONF_MEDIA: "soft_chime.mp3",
+        CONF_ZONES: [uids["Living Room"]],
+        CONF_TIME: "09:30:00",
+        CONF_WEEKDAYS: ["sat", "sun"],
+        CONF_TV: "interrupt",
+        CONF_ENABLED: False,
+    }
+
+
+async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """A stored zone known nowhere any more is still listed, by its uid."""
+    entry = with_subentries(
+        mock_entry,
+        [
+            ConfigSubentryData(
+                data=CHIME | {CONF_ZONES: [GONE_UID]},
+                subentry_type=SUBENTRY_CHIME,
+                title=CHIME[CONF_NAME],
+                unique_id=None,
+            )
+        ],
+    )
+    await set_up(hass, entry)
+    result = await reconfigure(hass, entry)
+    assert (GONE_UID, GONE_UID) in options(result, CONF_ZONES)
+    assert suggested(result)[CONF_ZONES] == [GONE_UID]
+
+    result = await configure(hass, SUBENTRY_CHIME, result, suggested(result))
+    assert result["reason"] == "reconfigure_successful"
+    [chime] = subentries(entry, SUBENTRY_CHIME)
+    assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID]}
+
+
+async def test_chime_reconfigure_errors_then_recover(
+    hass: HomeAssistant, chime_entry: MockConfigEntry
+) -> None:
+    """A bad change is refused on its field and leaves the chime as it was."""
+    [chime] = subentries(chime_entry, SUBENTRY_CHIME)
+    before = dict(chime.data)
+    result = await reconfigure(hass, chime_entry)
+    entered = before | {CONF_MEDIA: "gone.mp3", CONF_WEEKDAYS: []}
+
+    result = await configure(hass, SUBENTRY_CHIME, result, entered)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {
+        CONF_MEDIA: "media_not_found",
+        CONF_WEEKDAYS: "no_weekdays",
+    }
+    assert suggested(result) == entered
+    assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before
+
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        entered
+        | {CONF_WEEKDAYS: ["wed"]}
+        | {CONF_MEDIA: "/local/sonos_chime/bell.mp3"},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before | {
+        CONF_MEDIA: "/local/sonos_chime/bell.mp3",
+        CONF_WEEKDAYS: ["wed"],
+    }
+
+
+async def test_chime_reconfigure_entry_not_loaded(
+    hass: HomeAssistant, chime_entry: MockConfigEntry
+) -> None:
+    """An unloaded household cannot be asked for its zones."""
+    assert await hass.config_entries.async_unload(chime_entry.entry_id)
+    result = await reconfigure(hass, chime_entry)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"

@@ -1,20 +1,28 @@
 """Sonos Chime: play a chime on every Sonos zone, then put each zone back."""
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_HOSTS, DOMAIN, LOGGER
+from .const import CONF_HOSTS, CONF_ZONE_UID, DOMAIN, LOGGER, SUBENTRY_ZONE
 from .data import SonosChimeConfigEntry, SonosChimeData
 from .engine import ChimeEngine, ChimeError
+from .entity import household_device_info, sonos_device
 from .helpers import household_hosts
+from .manager import ChimeManager, async_delete_entry_issues
 from .media import async_setup_media
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [
+    Platform.BUTTON,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TIME,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -61,11 +69,76 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
             entry, data={**entry.data, CONF_HOSTS: current}
         )
 
-    entry.runtime_data = SonosChimeData(engine=engine, household=household)
+    manager = ChimeManager(hass, entry, engine, household)
+    entry.runtime_data = SonosChimeData(
+        engine=engine, household=household, manager=manager
+    )
+    # Zone and chime devices hang from the household's, so it comes first.
+    manager.household_device_id = (
+        dr.async_get(hass)
+        .async_get_or_create(
+            config_entry_id=entry.entry_id, **household_device_info(entry)
+        )
+        .id
+    )
+    await manager.async_setup()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    _async_remove_stale_devices(hass, entry)
+    # Armed once the switches restored Quiet and the zones switched off.
+    manager.async_start()
+    entry.async_on_unload(manager.async_stop)
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
+
+
+async def _async_update_listener(
+    hass: HomeAssistant, entry: SonosChimeConfigEntry
+) -> None:
+    """Zones, chimes or options changed in the UI: take them over at once.
+
+    The time and Enabled entities store their changes in the subentry too;
+    those are already in effect and need no reload.
+    """
+    if (
+        entry.state is ConfigEntryState.LOADED
+        and entry.runtime_data.manager.config_changed()
+    ):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+@callback
+def _async_remove_stale_devices(
+    hass: HomeAssistant, entry: SonosChimeConfigEntry
+) -> None:
+    """Remove our devices of zones no longer chimed, or now on a Sonos device.
+
+    Chime and zone subentries take their devices with them when deleted;
+    this covers zones that were chime zones through the all-zones option, and
+    zones whose entities moved to the Sonos integration's device.
+    """
+    manager = entry.runtime_data.manager
+    wanted = {(DOMAIN, entry.runtime_data.household.household_id)}
+    wanted.update((DOMAIN, sub.subentry_id) for sub in manager.chime_subentries())
+    # A zone added but missing today keeps its device for when it is back.
+    zones = {zone.uid for zone in manager.chime_zones()}
+    zones.update(
+        sub.data[CONF_ZONE_UID]
+        for sub in entry.get_subentries_of_type(SUBENTRY_ZONE)
+        if CONF_ZONE_UID in sub.data
+    )
+    wanted.update((DOMAIN, uid) for uid in zones if sonos_device(hass, uid) is None)
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not device.identifiers & wanted:
+            LOGGER.debug("Removing stale device %s", device.name)
+            registry.async_remove_device(device.id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> bool:
     """Unload a household; the action and the library stay for the others."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> None:
+    """A removed household leaves no repair issue behind."""
+    async_delete_entry_issues(hass, entry.entry_id)

@@ -21,12 +21,11 @@ from .const import (
     ATTR_VOLUME,
     ATTR_ZONES,
     DOMAIN,
-    LOGGER,
     SERVICE_PLAY,
 )
 from .data import SonosChimeConfigEntry
 from .engine import ChimeRequest, TvMode
-from .helpers import translate_chime_errors, unique
+from .helpers import unique
 from .media import async_resolve_media
 
 # Volume is only coerced here: the handler checks its range, so that an
@@ -85,11 +84,8 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         tv=TvMode(call.data[ATTR_TV]),
         title=media.title,
     )
-    LOGGER.debug("Chiming on %s: %s", entry.title, request)
-    with translate_chime_errors():
-        result = await hass.async_add_executor_job(
-            entry.runtime_data.engine.chime, request
-        )
+    # The manager keeps zones switched off out, and tells automations.
+    result = await entry.runtime_data.manager.async_play(request, trigger="action")
     response: dict[str, Any] = result.as_dict()
     return response
 

@@ -1,0 +1,40 @@
+"""Play now: a chime on demand, whatever its schedule or the Quiet switch."""
+
+from typing import override
+
+from homeassistant.components.button import ButtonEntity
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .data import SonosChimeConfigEntry
+from .entity import ChimeEntity
+from .manager import ChimeManager
+
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SonosChimeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a Play now button per chime."""
+    manager = entry.runtime_data.manager
+    for subentry in manager.chime_subentries():
+        async_add_entities(
+            [PlayNowButton(manager, subentry)], config_subentry_id=subentry.subentry_id
+        )
+
+
+class PlayNowButton(ChimeEntity, ButtonEntity):
+    """Plays the chime on its zones now; manual plays always run."""
+
+    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
+        """One per chime."""
+        super().__init__(manager, subentry, "play_now")
+
+    @override
+    async def async_press(self) -> None:
+        """Chime and wait until every zone is back as it was."""
+        await self.manager.async_play_chime(self.subentry_id, trigger="button")

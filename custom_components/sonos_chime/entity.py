@@ -1,0 +1,118 @@
+"""Entities of a household, of its chime zones and of its chimes."""
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
+
+from .const import DOMAIN, SONOS_DOMAIN
+from .data import SonosChimeConfigEntry
+from .engine import Zone
+from .manager import ChimeConfig, ChimeManager
+
+MANUFACTURER = "Sonos"
+
+
+def household_device_info(entry: SonosChimeConfigEntry) -> DeviceInfo:
+    """The household: where the Quiet switch lives and chimes hang from."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.runtime_data.household.household_id)},
+        name=entry.title,
+        manufacturer=MANUFACTURER,
+        model="Household",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+def sonos_device(hass: HomeAssistant, uid: str) -> dr.DeviceEntry | None:
+    """The device Home Assistant's Sonos integration made for this speaker."""
+    for device in dr.async_get(hass).async_get_devices(
+        identifiers={(SONOS_DOMAIN, uid)}
+    ):
+        owner = hass.config_entries.async_get_entry(device.config_entry_id)
+        if owner is not None and owner.domain == SONOS_DOMAIN:
+            return device
+    return None
+
+
+class SonosChimeEntity(Entity):
+    """Common to every entity: named by translation, pushed, never polled."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, manager: ChimeManager, scope: str, key: str) -> None:
+        """Unique per household, scope (uid, subentry) and key."""
+        self.manager = manager
+        self._attr_translation_key = key
+        self._attr_unique_id = f"{manager.entry.entry_id}_{scope}_{key}"
+
+
+class HouseholdEntity(SonosChimeEntity):
+    """An entity of the household as a whole."""
+
+    def __init__(self, manager: ChimeManager, key: str) -> None:
+        """Put it on the household's device."""
+        super().__init__(manager, "household", key)
+        self._attr_device_info = household_device_info(manager.entry)
+
+
+class ZoneEntity(SonosChimeEntity):
+    """An entity of one chime zone.
+
+    Where Home Assistant's Sonos integration has a device for the speaker,
+    the entity joins that device rather than making a twin of it.
+    """
+
+    def __init__(self, manager: ChimeManager, zone: Zone, key: str) -> None:
+        """Find the speaker's device, or describe our own."""
+        super().__init__(manager, zone.uid, key)
+        self.zone = zone
+        if (device := sonos_device(manager.hass, zone.uid)) is not None:
+            self.device_entry = device
+        else:
+            self._attr_device_info = DeviceInfo(
+                identifiers={(DOMAIN, zone.uid)},
+                name=zone.name,
+                manufacturer=MANUFACTURER,
+                model=zone.model,
+                via_device_id=manager.household_device_id,
+            )
+
+
+class ChimeEntity(SonosChimeEntity):
+    """An entity of one chime subentry, updated whenever the chime changes."""
+
+    def __init__(
+        self, manager: ChimeManager, subentry: ConfigSubentry, key: str
+    ) -> None:
+        """A service device per chime, hanging from the household."""
+        super().__init__(manager, subentry.subentry_id, key)
+        self.subentry_id = subentry.subentry_id
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, subentry.subentry_id)},
+            name=subentry.title,
+            model="Chime",
+            entry_type=DeviceEntryType.SERVICE,
+            via_device_id=manager.household_device_id,
+        )
+
+    @property
+    def config(self) -> ChimeConfig | None:
+        """The chime's current settings."""
+        return self.manager.chime_config(self.subentry_id)
+
+    @property
+    def available(self) -> bool:
+        """A chime whose settings cannot be read can do nothing."""
+        return self.config is not None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow plays and schedule changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.manager.async_add_listener(self._handle_update))
+
+    @callback
+    def _handle_update(self) -> None:
+        self.async_write_ha_state()

@@ -1,0 +1,649 @@
+"""A household's chimes at run time: schedules, switches, results and repairs.
+
+Every chime, whether scheduled, pressed or asked for by the action, goes
+through ChimeManager.async_play: that is where the zone switches apply, where
+the result is kept for the entities and where the event is fired.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from functools import partial
+from typing import Any, Final, Literal
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_ALL_ZONES,
+    CONF_ENABLED,
+    CONF_MEDIA,
+    CONF_NAME,
+    CONF_TIME,
+    CONF_TV,
+    CONF_VOLUME,
+    CONF_WEEKDAYS,
+    CONF_ZONE_NAME,
+    CONF_ZONE_UID,
+    CONF_ZONES,
+    DOMAIN,
+    EVENT_CHIME_PLAYED,
+    LOGGER,
+    SUBENTRY_CHIME,
+    SUBENTRY_ZONE,
+)
+from .data import SonosChimeConfigEntry
+from .engine import (
+    ChimeEngine,
+    ChimeRequest,
+    ChimeResult,
+    HouseholdInfo,
+    Outcome,
+    TvMode,
+    Zone,
+    ZoneResult,
+)
+from .helpers import translate_chime_errors
+from .media import async_resolve_media
+from .schedule import ChimeSchedule
+
+type Trigger = Literal["schedule", "button", "action"]
+
+# A file the user deletes shows up as a repair within this time.
+MEDIA_CHECK_INTERVAL: Final = timedelta(minutes=5)
+# One lost answer is a hiccup; this many chimes in a row is a zone gone.
+UNREACHABLE_STREAK: Final = 3
+
+ISSUE_MISSING_MEDIA: Final = "missing_media"
+ISSUE_ZONE_UNREACHABLE: Final = "zone_unreachable"
+# Issue data: which household raised it, and why (zone issues).
+ISSUE_ENTRY_ID: Final = "entry_id"
+ISSUE_CAUSE: Final = "cause"
+CAUSE_MISSING: Final = "missing"
+CAUSE_UNREACHABLE: Final = "unreachable"
+
+EXCLUDED_DETAIL: Final = "Chimes are switched off for this zone"
+
+
+@dataclass(frozen=True, slots=True)
+class ChimeConfig:
+    """A chime subentry's data, parsed once and checked."""
+
+    name: str
+    media: str
+    volume: int | None
+    zones: tuple[str, ...]
+    at: time
+    weekdays: tuple[str, ...]
+    tv: TvMode
+    enabled: bool
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
+        """Raise ValueError (or KeyError) on data no flow would have stored."""
+        data = subentry.data
+        volume = data.get(CONF_VOLUME)
+        if volume is not None and not 0 <= int(volume) <= 100:
+            raise ValueError(f"Volume {volume} is out of range")
+        return cls(
+            name=data.get(CONF_NAME) or subentry.title,
+            media=data[CONF_MEDIA],
+            volume=None if volume is None else int(volume),
+            zones=tuple(data.get(CONF_ZONES) or ()),
+            at=time.fromisoformat(data[CONF_TIME]),
+            weekdays=tuple(data.get(CONF_WEEKDAYS) or ()),
+            tv=TvMode(data.get(CONF_TV, TvMode.SKIP)),
+            enabled=bool(data.get(CONF_ENABLED, True)),
+        )
+
+
+def _config_snapshot(entry: SonosChimeConfigEntry) -> dict[str, Any]:
+    """What a change from the UI would alter: options and subentries."""
+    return {
+        "options": dict(entry.options),
+        "subentries": {
+            subentry_id: {
+                "type": subentry.subentry_type,
+                "title": subentry.title,
+                "unique_id": subentry.unique_id,
+                "data": dict(subentry.data),
+            }
+            for subentry_id, subentry in entry.subentries.items()
+        },
+    }
+
+
+class ChimeManager:
+    """Runs one household's chimes; entities read and steer it."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SonosChimeConfigEntry,
+        engine: ChimeEngine,
+        household: HouseholdInfo,
+    ) -> None:
+        """Nothing runs before async_start."""
+        self.hass = hass
+        self.entry = entry
+        self.engine = engine
+        self.household = household
+        # Held back scheduled chimes; set by the Quiet switch.
+        self.quiet = False
+        # The household's device, which zone and chime devices hang from.
+        self.household_device_id: str | None = None
+        self._disabled_zones: set[str] = set()
+        self._schedules: dict[str, ChimeSchedule] = {}
+        self._fired_at: dict[str, datetime] = {}
+        self._last_result: dict[str, dict[str, Any]] = {}
+        self._last_played: dict[str, datetime] = {}
+        self._unreachable: dict[str, int] = {}
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsub_media_check: CALLBACK_TYPE | None = None
+        self._known_config = _config_snapshot(entry)
+
+    # ------------------------------------------------------------- config
+    @callback
+    def config_changed(self) -> bool:
+        """Whether options or subentries changed other than by our entities."""
+        return _config_snapshot(self.entry) != self._known_config
+
+    def chime_zones(self) -> list[Zone]:
+        """The zones chimes play on: all of them, or those added as zones."""
+        if self.entry.options.get(CONF_ALL_ZONES, False):
+            zones: Iterable[Zone] = self.household.zones
+        else:
+            configured = self._zone_subentries()
+            zones = (zone for zone in self.household.zones if zone.uid in configured)
+        return sorted(zones, key=lambda zone: zone.name.casefold())
+
+    def zone_subentry_id(self, uid: str) -> str | None:
+        """The zone subentry that added this zone, if one did."""
+        subentry = self._zone_subentries().get(uid)
+        return None if subentry is None else subentry.subentry_id
+
+    def chime_subentries(self) -> list[ConfigSubentry]:
+        """Every chime of the household."""
+        return self.entry.get_subentries_of_type(SUBENTRY_CHIME)
+
+    def chime_config(self, subentry_id: str) -> ChimeConfig | None:
+        """The chime's settings; None when the subentry is gone or unreadable."""
+        subentry = self.entry.subentries.get(subentry_id)
+        if subentry is None or subentry.subentry_type != SUBENTRY_CHIME:
+            return None
+        try:
+            return ChimeConfig.from_subentry(subentry)
+        except KeyError, TypeError, ValueError:
+            return None
+
+    def _zone_subentries(self) -> dict[str, ConfigSubentry]:
+        """Zone subentries by the uid of their zone."""
+        return {
+            subentry.data[CONF_ZONE_UID]: subentry
+            for subentry in self.entry.get_subentries_of_type(SUBENTRY_ZONE)
+            if CONF_ZONE_UID in subentry.data
+        }
+
+    # ------------------------------------------------------------ lifecycle
+    async def async_setup(self) -> None:
+        """Raise the repair issues that can be seen before anything plays."""
+        self._async_check_zones()
+        await self._async_check_all_media()
+
+    @callback
+    def async_start(self) -> None:
+        """Arm every enabled chime and the periodic look for missing media."""
+        for subentry in self.chime_subentries():
+            config = self.chime_config(subentry.subentry_id)
+            if config is None:
+                LOGGER.error(
+                    "Chime %s has invalid settings and is not scheduled: %s",
+                    subentry.title,
+                    dict(subentry.data),
+                )
+                continue
+            if config.enabled:
+                self._async_start_schedule(subentry.subentry_id, config)
+        self._unsub_media_check = async_track_time_interval(
+            self.hass,
+            self._async_media_check_due,
+            MEDIA_CHECK_INTERVAL,
+            name=f"{DOMAIN} media check",
+            cancel_on_shutdown=True,
+        )
+        # The Next chime sensors were added before their schedules existed.
+        self._async_notify()
+
+    @callback
+    def async_stop(self) -> None:
+        """Leave no listener or timer behind."""
+        for schedule in self._schedules.values():
+            schedule.async_stop()
+        self._schedules.clear()
+        if self._unsub_media_check is not None:
+            self._unsub_media_check()
+            self._unsub_media_check = None
+
+    @callback
+    def _async_start_schedule(self, subentry_id: str, config: ChimeConfig) -> None:
+        """Schedule one chime; a bad weekday stays logged, never raised."""
+        try:
+            schedule = ChimeSchedule(
+                self.hass,
+                at=config.at,
+                weekdays=config.weekdays,
+                action=partial(self._async_scheduled, subentry_id),
+            )
+        except (TypeError, ValueError) as err:
+            LOGGER.error("Chime %s cannot be scheduled: %s", config.name, err)
+            return
+        schedule.async_start()
+        self._schedules[subentry_id] = schedule
+
+    # ------------------------------------------------------------ listeners
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call update whenever a chime played or its schedule changed."""
+        self._listeners.append(update)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(update)
+
+        return remove
+
+    @callback
+    def _async_notify(self) -> None:
+        for update in list(self._listeners):
+            update()
+
+    # ---------------------------------------------------------------- zones
+    def zone_enabled(self, uid: str) -> bool:
+        """Whether the zone's Chimes switch is on."""
+        return uid not in self._disabled_zones
+
+    @callback
+    def async_set_zone_enabled(self, uid: str, enabled: bool) -> None:
+        """Keep a zone out of every chime, or let it chime again."""
+        if enabled:
+            self._disabled_zones.discard(uid)
+        else:
+            self._disabled_zones.add(uid)
+
+    # --------------------------------------------------------------- chimes
+    def last_result(self, subentry_id: str) -> dict[str, Any] | None:
+        """The chime's last per-zone result, since this entry was loaded."""
+        return self._last_result.get(subentry_id)
+
+    def last_played(self, subentry_id: str) -> datetime | None:
+        """When the chime last started playing, since this entry was loaded."""
+        return self._last_played.get(subentry_id)
+
+    def next_fire(self, subentry_id: str) -> datetime | None:
+        """When the chime plays next; None when disabled or on no weekday."""
+        schedule = self._schedules.get(subentry_id)
+        if schedule is None:
+            return None
+        now = dt_util.utcnow()
+        if (fired := self._fired_at.get(subentry_id)) is not None:
+            # The trigger may run within the second it is due: that play is done.
+            now = max(now, fired.replace(microsecond=0) + timedelta(seconds=1))
+        return schedule.next_fire(now)
+
+    @callback
+    def async_set_chime_time(self, subentry_id: str, at: time) -> None:
+        """Persist a new time and reschedule the chime at once, without a reload."""
+        at = at.replace(microsecond=0, tzinfo=None)
+        self._async_persist(subentry_id, CONF_TIME, at.isoformat())
+        self._fired_at.pop(subentry_id, None)
+        if (schedule := self._schedules.get(subentry_id)) is not None:
+            schedule.async_update(at=at)
+        self._async_notify()
+
+    @callback
+    def async_set_chime_enabled(self, subentry_id: str, enabled: bool) -> None:
+        """Persist the switch and arm or disarm the chime, without a reload."""
+        self._async_persist(subentry_id, CONF_ENABLED, enabled)
+        if enabled and subentry_id not in self._schedules:
+            if (config := self.chime_config(subentry_id)) is not None:
+                self._async_start_schedule(subentry_id, config)
+        elif not enabled and (schedule := self._schedules.pop(subentry_id, None)):
+            schedule.async_stop()
+            self._fired_at.pop(subentry_id, None)
+        self._async_notify()
+
+    @callback
+    def _async_persist(self, subentry_id: str, key: str, value: Any) -> None:
+        """Store one setting in the subentry, known to be ours (no reload).
+
+        Only this key is marked as expected, so a change from the UI arriving
+        at the same moment still reloads the entry.
+        """
+        subentry = self.entry.subentries[subentry_id]
+        known = self._known_config["subentries"].get(subentry_id)
+        if known is not None:
+            known["data"][key] = value
+        self.hass.config_entries.async_update_subentry(
+            self.entry, subentry, data={**subentry.data, key: value}
+        )
+
+    @callback
+    def _async_scheduled(self, subentry_id: str, now: datetime) -> None:
+        """The schedule is due: play as a task the entry's unload waits for."""
+        self._fired_at[subentry_id] = now
+        self.entry.async_create_task(
+            self.hass,
+            self._async_play_scheduled(subentry_id),
+            f"{DOMAIN} scheduled chime {subentry_id}",
+        )
+        self._async_notify()
+
+    async def _async_play_scheduled(self, subentry_id: str) -> None:
+        """Nobody waits for a scheduled chime: report trouble in the log."""
+        try:
+            await self.async_play_chime(subentry_id, trigger="schedule")
+        except HomeAssistantError as err:
+            subentry = self.entry.subentries.get(subentry_id)
+            title = subentry.title if subentry else subentry_id
+            LOGGER.warning("Scheduled chime %s did not play: %s", title, err)
+
+    async def async_play_chime(
+        self, subentry_id: str, *, trigger: Trigger
+    ) -> ChimeResult | None:
+        """Play a chime subentry on its zones.
+
+        A scheduled play is held back while Quiet is on or the chime is
+        disabled, and skipped when its file is gone; a manual play always
+        runs. Returns None when held back.
+        """
+        subentry = self.entry.subentries.get(subentry_id)
+        config = self.chime_config(subentry_id)
+        if subentry is None or config is None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_chime",
+                translation_placeholders={
+                    "chime": subentry.title if subentry else subentry_id
+                },
+            )
+        if trigger == "schedule":
+            if self.quiet:
+                LOGGER.debug("Quiet: holding back chime %s", config.name)
+                return None
+            if not config.enabled:
+                LOGGER.debug("Chime %s is disabled, not playing", config.name)
+                return None
+
+        try:
+            media = await async_resolve_media(self.hass, config.media)
+        except ServiceValidationError as err:
+            if err.translation_key == "media_not_found":
+                self._async_media_issue(subentry, config, missing=True)
+            raise
+        self._async_media_issue(subentry, config, missing=False)
+
+        chime_zones = {zone.uid for zone in self.chime_zones()}
+        if config.zones:
+            targets = [uid for uid in config.zones if uid in chime_zones]
+        else:
+            targets = sorted(chime_zones)
+        if not targets:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="no_chime_zones",
+                translation_placeholders={"chime": config.name},
+            )
+
+        request = ChimeRequest(
+            media_url=media.url,
+            duration=media.duration,
+            volume=config.volume,
+            tv=config.tv,
+            title=config.name,
+        )
+        return await self.async_play(
+            request, trigger=trigger, chime_id=subentry_id, zone_uids=targets
+        )
+
+    async def async_play(
+        self,
+        request: ChimeRequest,
+        *,
+        trigger: Trigger,
+        chime_id: str | None = None,
+        zone_uids: Sequence[str] | None = None,
+    ) -> ChimeResult:
+        """Chime, keeping out every chime zone whose Chimes switch is off.
+
+        zone_uids, when given, replaces the request's zone names with those of
+        the zones as the household names them now. Raises translated errors
+        only before any speaker was touched.
+        """
+        disabled = frozenset(
+            zone.uid for zone in self.chime_zones() if not self.zone_enabled(zone.uid)
+        )
+        LOGGER.debug(
+            "Chiming (%s) on %s: %s, zones %s, switched off %s",
+            trigger,
+            self.entry.title,
+            request,
+            zone_uids,
+            sorted(disabled),
+        )
+        with translate_chime_errors():
+            result = await self.hass.async_add_executor_job(
+                self._chime,
+                request,
+                None if zone_uids is None else tuple(zone_uids),
+                disabled,
+            )
+        self._async_record(result, trigger, chime_id)
+        return result
+
+    def _chime(
+        self,
+        request: ChimeRequest,
+        zone_uids: tuple[str, ...] | None,
+        disabled: frozenset[str],
+    ) -> ChimeResult:
+        """Blocking part of async_play: name the zones as the household does now."""
+        info = self.engine.household()
+        names = {zone.uid: zone.name for zone in info.zones}
+        if zone_uids is not None:
+            request = replace(
+                request, zones=tuple(names[uid] for uid in zone_uids if uid in names)
+            )
+        excluded = [zone for zone in info.zones if zone.uid in disabled]
+        result = self.engine.chime(
+            replace(
+                request,
+                exclude=(*request.exclude, *(zone.name for zone in excluded)),
+            )
+        )
+        return _with_excluded(result, request, info, excluded)
+
+    @callback
+    def _async_record(
+        self, result: ChimeResult, trigger: Trigger, chime_id: str | None
+    ) -> None:
+        """Keep the result, follow unreachable zones, tell automations."""
+        outcome = {"trigger": trigger, **result.as_dict()}
+        chime = None
+        if chime_id is not None and (subentry := self.entry.subentries.get(chime_id)):
+            chime = subentry.title
+            self._last_result[chime_id] = outcome
+            self._last_played[chime_id] = result.started_at
+        self._async_follow_reachability(result)
+        self.hass.bus.async_fire(
+            EVENT_CHIME_PLAYED,
+            {
+                "entry_id": self.entry.entry_id,
+                "household": self.household.household_id,
+                "chime": chime,
+                "chime_id": chime_id,
+                **outcome,
+            },
+        )
+        self._async_notify()
+
+    # -------------------------------------------------------------- repairs
+    @callback
+    def _async_follow_reachability(self, result: ChimeResult) -> None:
+        """A zone unreachable chime after chime gets a repair issue."""
+        chime_zones = {zone.uid for zone in self.chime_zones()}
+        for zone in result.zones:
+            if zone.uid not in chime_zones:
+                continue
+            if zone.outcome is Outcome.FAILED and zone.reason == "unreachable":
+                streak = self._unreachable.get(zone.uid, 0) + 1
+                self._unreachable[zone.uid] = streak
+                if streak >= UNREACHABLE_STREAK:
+                    self._async_zone_issue(zone.uid, zone.zone, CAUSE_UNREACHABLE)
+                continue
+            self._unreachable.pop(zone.uid, None)
+            if zone.outcome is Outcome.CHIMED:
+                ir.async_delete_issue(
+                    self.hass, DOMAIN, f"{ISSUE_ZONE_UNREACHABLE}_{zone.uid}"
+                )
+
+    @callback
+    def _async_zone_issue(self, uid: str, name: str, cause: str) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{ISSUE_ZONE_UNREACHABLE}_{uid}",
+            data={ISSUE_ENTRY_ID: self.entry.entry_id, ISSUE_CAUSE: cause},
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_ZONE_UNREACHABLE,
+            translation_placeholders={"zone": name},
+        )
+
+    @callback
+    def _async_check_zones(self) -> None:
+        """Zones added that the household no longer has; issues now obsolete."""
+        present = {zone.uid for zone in self.household.zones}
+        configured = self._zone_subentries()
+        for uid, subentry in configured.items():
+            if uid not in present:
+                name = subentry.data.get(CONF_ZONE_NAME) or subentry.title
+                self._async_zone_issue(uid, name, CAUSE_MISSING)
+
+        registry = ir.async_get(self.hass)
+        chime_zones = {zone.uid for zone in self.chime_zones()} | set(configured)
+        chimes = {subentry.subentry_id for subentry in self.chime_subentries()}
+        for (domain, issue_id), issue in list(registry.issues.items()):
+            if domain != DOMAIN or not issue.data:
+                continue
+            if issue.data.get(ISSUE_ENTRY_ID) != self.entry.entry_id:
+                continue
+            if uid := _issue_key(issue_id, ISSUE_ZONE_UNREACHABLE):
+                obsolete = uid not in chime_zones or (
+                    uid in present and issue.data.get(ISSUE_CAUSE) == CAUSE_MISSING
+                )
+            elif subentry_id := _issue_key(issue_id, ISSUE_MISSING_MEDIA):
+                obsolete = subentry_id not in chimes
+            else:
+                obsolete = False
+            if obsolete:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _async_media_check_due(self, now: datetime) -> None:
+        self.entry.async_create_background_task(
+            self.hass, self._async_check_all_media(), f"{DOMAIN} media check"
+        )
+
+    async def _async_check_all_media(self) -> None:
+        """A chime whose local file is gone gets an issue; back, it goes away."""
+        for subentry in self.chime_subentries():
+            config = self.chime_config(subentry.subentry_id)
+            if config is None:
+                continue
+            try:
+                await async_resolve_media(self.hass, config.media)
+            except ServiceValidationError as err:
+                missing = err.translation_key == "media_not_found"
+            except HomeAssistantError:
+                # No internal URL, say: the file itself is not the problem.
+                missing = False
+            else:
+                missing = False
+            self._async_media_issue(subentry, config, missing=missing)
+
+    @callback
+    def _async_media_issue(
+        self, subentry: ConfigSubentry, config: ChimeConfig, *, missing: bool
+    ) -> None:
+        issue_id = f"{ISSUE_MISSING_MEDIA}_{subentry.subentry_id}"
+        if not missing:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            data={ISSUE_ENTRY_ID: self.entry.entry_id},
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_MISSING_MEDIA,
+            translation_placeholders={"chime": config.name, "media": config.media},
+        )
+
+
+def _with_excluded(
+    result: ChimeResult,
+    request: ChimeRequest,
+    info: HouseholdInfo,
+    excluded: Sequence[Zone],
+) -> ChimeResult:
+    """Report switched-off zones the chime would have played on as skipped.
+
+    The engine reports such a zone only when it shares a group with a zone
+    that chimed (it is muted then); a zone on its own is simply not touched.
+    """
+    if request.zones is None:
+        wanted = {zone.name.casefold() for zone in info.zones}
+    else:
+        wanted = {name.casefold() for name in request.zones}
+    reported = {zone.uid for zone in result.zones}
+    added = [
+        ZoneResult(
+            zone=zone.name,
+            uid=zone.uid,
+            outcome=Outcome.SKIPPED,
+            reason="excluded",
+            detail=EXCLUDED_DETAIL,
+        )
+        for zone in excluded
+        if zone.name.casefold() in wanted and zone.uid not in reported
+    ]
+    if not added:
+        return result
+    return replace(
+        result,
+        zones=sorted([*result.zones, *added], key=lambda zone: zone.zone.casefold()),
+    )
+
+
+def _issue_key(issue_id: str, kind: str) -> str | None:
+    """The uid or subentry id an issue of this kind is about."""
+    prefix = f"{kind}_"
+    return issue_id.removeprefix(prefix) if issue_id.startswith(prefix) else None
+
+
+@callback
+def async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Drop every issue a removed household raised."""
+    registry = ir.async_get(hass)
+    for (domain, issue_id), issue in list(registry.issues.items()):
+        if (
+            domain == DOMAIN
+            and issue.data
+            and issue.data.get(ISSUE_ENTRY_ID) == entry_id
+        ):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

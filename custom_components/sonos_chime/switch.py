@@ -1,0 +1,132 @@
+"""Switches: Quiet for the household, Chimes per zone, Enabled per chime."""
+
+from typing import Any, override
+
+from homeassistant.components.switch import SwitchEntity
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from .data import SonosChimeConfigEntry
+from .engine import Zone
+from .entity import ChimeEntity, HouseholdEntity, ZoneEntity
+from .manager import ChimeManager
+
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SonosChimeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the household's, every chime zone's and every chime's switch."""
+    manager = entry.runtime_data.manager
+    async_add_entities([QuietSwitch(manager)])
+    for zone in manager.chime_zones():
+        async_add_entities(
+            [ZoneChimesSwitch(manager, zone)],
+            config_subentry_id=manager.zone_subentry_id(zone.uid),
+        )
+    for subentry in manager.chime_subentries():
+        async_add_entities(
+            [ChimeEnabledSwitch(manager, subentry)],
+            config_subentry_id=subentry.subentry_id,
+        )
+
+
+class QuietSwitch(HouseholdEntity, SwitchEntity, RestoreEntity):
+    """Holds back scheduled chimes; Play now and the action still work."""
+
+    def __init__(self, manager: ChimeManager) -> None:
+        """One per household."""
+        super().__init__(manager, "quiet")
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Stay quiet across restarts."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self.manager.quiet = last.state == STATE_ON
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Whether scheduled chimes are held back."""
+        return self.manager.quiet
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Hold back scheduled chimes."""
+        self.manager.quiet = True
+        self.async_write_ha_state()
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Let scheduled chimes play again."""
+        self.manager.quiet = False
+        self.async_write_ha_state()
+
+
+class ZoneChimesSwitch(ZoneEntity, SwitchEntity, RestoreEntity):
+    """Off keeps the zone out of every chime until switched back on."""
+
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, manager: ChimeManager, zone: Zone) -> None:
+        """One per chime zone."""
+        super().__init__(manager, zone, "chimes")
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """A zone switched off stays off across restarts."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self.manager.async_set_zone_enabled(self.zone.uid, last.state != STATE_OFF)
+
+    @property
+    @override
+    def is_on(self) -> bool:
+        """Whether chimes play on this zone."""
+        return self.manager.zone_enabled(self.zone.uid)
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Let chimes play on this zone again."""
+        self.manager.async_set_zone_enabled(self.zone.uid, True)
+        self.async_write_ha_state()
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Keep this zone out of every chime."""
+        self.manager.async_set_zone_enabled(self.zone.uid, False)
+        self.async_write_ha_state()
+
+
+class ChimeEnabledSwitch(ChimeEntity, SwitchEntity):
+    """Whether the chime plays on its schedule; kept in its subentry."""
+
+    _attr_entity_category = EntityCategory.CONFIG
+
+    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
+        """One per chime."""
+        super().__init__(manager, subentry, "enabled")
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Whether the schedule is armed."""
+        config = self.config
+        return None if config is None else config.enabled
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Arm the schedule at once."""
+        self.manager.async_set_chime_enabled(self.subentry_id, True)
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Disarm the schedule at once."""
+        self.manager.async_set_chime_enabled(self.subentry_id, False)

@@ -1,0 +1,376 @@
+"""Entities of the household, its chime zones and its chimes, and their devices."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device_registry import DeviceEntryType
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.sonos_chime.const import DOMAIN, SONOS_DOMAIN
+from custom_components.sonos_chime.schedule import next_fire
+from sonos_emulator import Household
+
+from .test_manager import (
+    MORNING,
+    capture_events,
+    chime_subentry,
+    household_entry,
+    outcomes,
+    set_up,
+    touched,
+)
+
+COMPONENT = Path(__file__).parents[2] / "custom_components" / "sonos_chime"
+QUIET = "switch.chicken_coop_kitchen_living_room_quiet"
+KITCHEN_CHIMES = "switch.kitchen_chimes"
+COOP_CHIMES = "switch.chicken_coop_chimes"
+PLAY_NOW = "button.morning_play_now"
+CHIME_TIME = "time.morning_time"
+ENABLED = "switch.morning_enabled"
+LAST_PLAYED = "sensor.morning_last_played"
+NEXT_CHIME = "sensor.morning_next_chime"
+
+pytestmark = pytest.mark.usefixtures("ha_server")
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state
+
+
+def device_of(hass: HomeAssistant, entity_id: str) -> dr.DeviceEntry:
+    entity = er.async_get(hass).async_get(entity_id)
+    assert entity is not None
+    assert entity.device_id is not None
+    device = dr.async_get(hass).async_get(entity.device_id)
+    assert device is not None
+    return device
+
+
+async def press_play_now(hass: HomeAssistant) -> None:
+    await hass.services.async_call(
+        "button", "press", {"entity_id": PLAY_NOW}, blocking=True
+    )
+
+
+async def test_entities_of_a_zone_and_a_chime(
+    hass: HomeAssistant, household: Household
+) -> None:
+    kitchen = household["Kitchen"]
+    entry = household_entry(
+        household,
+        zones=["Kitchen", "Chicken Coop"],
+        subentries=[
+            chime_subentry(
+                zones=[kitchen.uid],
+                weekdays=["mon", "tue", "wed", "thu", "fri"],
+                volume=30,
+            )
+        ],
+    )
+    await set_up(hass, entry)
+
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert sorted(entity.entity_id for entity in entities) == sorted(
+        [
+            QUIET,
+            KITCHEN_CHIMES,
+            COOP_CHIMES,
+            PLAY_NOW,
+            CHIME_TIME,
+            ENABLED,
+            LAST_PLAYED,
+            NEXT_CHIME,
+        ]
+    )
+    # Living Room is no chime zone: it has no switch.
+    assert not any("living_room_chimes" in entity.entity_id for entity in entities)
+
+    expected = {
+        QUIET: ("off", "Chicken Coop, Kitchen, Living Room Quiet"),
+        KITCHEN_CHIMES: ("on", "Kitchen Chimes"),
+        COOP_CHIMES: ("on", "Chicken Coop Chimes"),
+        PLAY_NOW: ("unknown", "Morning Play now"),
+        CHIME_TIME: ("07:00:00", "Morning Time"),
+        ENABLED: ("on", "Morning Enabled"),
+        LAST_PLAYED: ("unknown", "Morning Last played"),
+    }
+    for entity_id, (value, name) in expected.items():
+        state = state_of(hass, entity_id)
+        assert (state.state, state.name) == (value, name), entity_id
+    upcoming = next_fire(
+        dt_util.parse_time("07:00:00"),  # type: ignore[arg-type]
+        ["mon", "tue", "wed", "thu", "fri"],
+        dt_util.now(),
+    )
+    assert upcoming is not None
+    next_chime = state_of(hass, NEXT_CHIME)
+    assert next_chime.state == dt_util.as_utc(upcoming).isoformat()
+    assert next_chime.attributes["device_class"] == "timestamp"
+    assert state_of(hass, LAST_PLAYED).attributes["device_class"] == "timestamp"
+
+    # Each chime entity belongs to its chime subentry, each zone switch to its zone's.
+    registry = er.async_get(hass)
+    subentries = {
+        entity_id: registry.async_get(entity_id).config_subentry_id  # type: ignore[union-attr]
+        for entity_id in expected
+    }
+    assert subentries == {
+        QUIET: None,
+        KITCHEN_CHIMES: "zone_kitchen",
+        COOP_CHIMES: "zone_chicken_coop",
+        PLAY_NOW: MORNING,
+        CHIME_TIME: MORNING,
+        ENABLED: MORNING,
+        LAST_PLAYED: MORNING,
+    }
+
+    household_device = device_of(hass, QUIET)
+    assert household_device.identifiers == {(DOMAIN, household.household_id)}
+    assert household_device.entry_type is DeviceEntryType.SERVICE
+    assert household_device.name == entry.title
+
+    zone_device = device_of(hass, KITCHEN_CHIMES)
+    assert zone_device.identifiers == {(DOMAIN, kitchen.uid)}
+    assert (zone_device.name, zone_device.manufacturer) == ("Kitchen", "Sonos")
+    assert zone_device.config_subentry_id == "zone_kitchen"
+    assert zone_device.via_device_id == household_device.id
+
+    chime_device = device_of(hass, PLAY_NOW)
+    assert chime_device.identifiers == {(DOMAIN, MORNING)}
+    assert chime_device.name == "Morning"
+    assert chime_device.entry_type is DeviceEntryType.SERVICE
+    assert chime_device.config_subentry_id == MORNING
+    assert chime_device.via_device_id == household_device.id
+    assert {
+        device_of(hass, entity_id).id
+        for entity_id in (CHIME_TIME, ENABLED, LAST_PLAYED, NEXT_CHIME)
+    } == {chime_device.id}
+
+
+async def test_every_entity_is_translated_and_has_an_icon(
+    hass: HomeAssistant, household: Household
+) -> None:
+    strings = json.loads((COMPONENT / "translations" / "en.json").read_text())
+    icons = json.loads((COMPONENT / "icons.json").read_text())
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert len(entities) == 9
+    for entity in entities:
+        assert entity.translation_key is not None, entity.entity_id
+        assert entity.translation_key in strings["entity"][entity.domain]
+        assert entity.translation_key in icons["entity"][entity.domain]
+    used = {(entity.domain, entity.translation_key) for entity in entities}
+    declared = {
+        (domain, key) for domain, keys in strings["entity"].items() for key in keys
+    }
+    assert used == declared
+
+
+async def test_zone_entities_join_the_sonos_device(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """A speaker Home Assistant's Sonos integration knows gets no twin device."""
+    kitchen = household["Kitchen"]
+    entry = household_entry(household, zones=["Kitchen", "Chicken Coop"])
+    await set_up(hass, entry)
+    registry = dr.async_get(hass)
+    twin = device_of(hass, KITCHEN_CHIMES)
+    assert twin.identifiers == {(DOMAIN, kitchen.uid)}
+
+    # Now the Sonos integration adds the speaker.
+    sonos_entry = MockConfigEntry(domain=SONOS_DOMAIN, title="Sonos")
+    sonos_entry.add_to_hass(hass)
+    sonos_device = registry.async_get_or_create(
+        config_entry_id=sonos_entry.entry_id,
+        identifiers={(SONOS_DOMAIN, kitchen.uid)},
+        name="Kitchen",
+        manufacturer="Sonos",
+        model="One",
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert device_of(hass, KITCHEN_CHIMES).id == sonos_device.id
+    assert state_of(hass, KITCHEN_CHIMES).name == "Kitchen Chimes"
+    # Our twin is gone; the Sonos device is still the Sonos integration's alone.
+    assert registry.async_get(twin.id) is None
+    assert registry.async_get(sonos_device.id).config_entry_id == sonos_entry.entry_id  # type: ignore[union-attr]
+    assert device_of(hass, COOP_CHIMES).identifiers == {
+        (DOMAIN, household["Chicken Coop"].uid)
+    }
+
+
+async def test_play_now_chimes_and_reports(
+    hass: HomeAssistant, household: Household
+) -> None:
+    entry = household_entry(
+        household, zones=["Kitchen", "Chicken Coop"], subentries=[chime_subentry()]
+    )
+    await set_up(hass, entry)
+    events = capture_events(hass)
+    household.clear_events()
+
+    await press_play_now(hass)
+
+    url = f"{hass.config.internal_url}/local/sonos_chime/short.mp3"
+    for name in ("Kitchen", "Chicken Coop"):
+        fetched = [
+            event
+            for event in household[name].events()
+            if event["kind"] == "media_fetch" and event["url"] == url
+        ]
+        assert [event["status"] for event in fetched] == [200], name
+    assert touched(household) == {"Kitchen", "Chicken Coop"}
+
+    assert len(events) == 1
+    event = events[0].data
+    assert (event["trigger"], event["chime"], event["chime_id"]) == (
+        "button",
+        "Morning",
+        MORNING,
+    )
+    assert outcomes(event["zones"]) == {
+        "Chicken Coop": ("chimed", None),
+        "Kitchen": ("chimed", None),
+    }
+    started = dt_util.parse_datetime(event["started_at"])
+    assert started is not None
+    last_played = state_of(hass, LAST_PLAYED)
+    # A timestamp sensor shows whole seconds.
+    assert last_played.state == started.replace(microsecond=0).isoformat()
+    assert last_played.attributes["trigger"] == "button"
+    assert last_played.attributes["zones"] == event["zones"]
+    assert last_played.attributes["duration"] == event["duration"]
+
+
+async def test_zone_switch_keeps_a_zone_out(
+    hass: HomeAssistant, household: Household
+) -> None:
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+    events = capture_events(hass)
+
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": COOP_CHIMES}, blocking=True
+    )
+    assert state_of(hass, COOP_CHIMES).state == "off"
+    household.clear_events()
+    await press_play_now(hass)
+
+    assert touched(household) == {"Kitchen", "Living Room"}
+    assert outcomes(events[0].data["zones"])["Chicken Coop"] == ("skipped", "excluded")
+    assert (
+        state_of(hass, LAST_PLAYED).attributes["zones"]["Chicken Coop"]["reason"]
+        == "excluded"
+    )
+
+
+async def test_switches_survive_a_restart(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Quiet and a zone switched off come back as they were."""
+    mock_restore_cache(hass, [State(COOP_CHIMES, "off"), State(QUIET, "on")])
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    manager = await set_up(hass, entry)
+
+    assert state_of(hass, COOP_CHIMES).state == "off"
+    assert state_of(hass, KITCHEN_CHIMES).state == "on"
+    assert state_of(hass, QUIET).state == "on"
+    assert manager.quiet is True
+    assert not manager.zone_enabled(household["Chicken Coop"].uid)
+
+    household.clear_events()
+    await press_play_now(hass)  # manual plays ignore Quiet
+    assert touched(household) == {"Kitchen", "Living Room"}
+
+
+async def test_last_played_survives_a_restart(
+    hass: HomeAssistant, household: Household
+) -> None:
+    played = "2026-01-05T06:00:00+00:00"
+    result: dict[str, Any] = {
+        "trigger": "schedule",
+        "zones": {"Kitchen": {"zone": "Kitchen", "outcome": "chimed"}},
+        "duration": 0.6,
+    }
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(LAST_PLAYED, played),
+                {
+                    "native_value": {
+                        "__type": "<class 'datetime.datetime'>",
+                        "isoformat": played,
+                    },
+                    "native_unit_of_measurement": None,
+                    "result": result,
+                },
+            )
+        ],
+    )
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+
+    state = state_of(hass, LAST_PLAYED)
+    assert state.state == played
+    assert state.attributes["trigger"] == "schedule"
+    assert state.attributes["zones"] == result["zones"]
+
+    # The next play replaces both.
+    await press_play_now(hass)
+    state = state_of(hass, LAST_PLAYED)
+    assert state.state != played
+    assert state.attributes["trigger"] == "button"
+    assert set(state.attributes["zones"]) == {"Chicken Coop", "Kitchen", "Living Room"}
+
+
+@pytest.mark.parametrize(
+    "broken", [chime_subentry(at="25:00"), chime_subentry(volume=150)]
+)
+async def test_unreadable_chime_is_unavailable(
+    hass: HomeAssistant,
+    household: Household,
+    caplog: pytest.LogCaptureFixture,
+    broken: dict[str, Any],
+) -> None:
+    """Settings no flow would store: no schedule, entities unavailable."""
+    entry = household_entry(household, all_zones=True, subentries=[broken])
+    manager = await set_up(hass, entry)
+
+    for entity_id in (PLAY_NOW, CHIME_TIME, ENABLED, LAST_PLAYED, NEXT_CHIME):
+        assert state_of(hass, entity_id).state == "unavailable", entity_id
+    assert "Morning has invalid settings" in caplog.text
+    assert manager.next_fire(MORNING) is None
+
+
+async def test_zones_no_longer_chimed_lose_their_devices(
+    hass: HomeAssistant, household: Household
+) -> None:
+    entry = household_entry(household, zones=["Kitchen"], all_zones=True)
+    await set_up(hass, entry)
+    living_room = device_of(hass, "switch.living_room_chimes")
+
+    hass.config_entries.async_update_entry(entry, options={"all_zones": False})
+    await hass.async_block_till_done()
+
+    registry = dr.async_get(hass)
+    assert registry.async_get(living_room.id) is None
+    assert er.async_get(hass).async_get("switch.living_room_chimes") is None
+    assert hass.states.get("switch.living_room_chimes") is None
+    assert device_of(hass, KITCHEN_CHIMES).identifiers == {
+        (DOMAIN, household["Kitchen"].uid)
+    }

@@ -1,0 +1,415 @@
+"""Chimes on their schedules: weekdays, DST, the time entity, Enabled, Quiet, unload."""
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.async_ import get_scheduled_timer_handles
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.sonos_chime.const import (
+    CONF_ENABLED,
+    CONF_TIME,
+    DOMAIN,
+)
+from custom_components.sonos_chime.schedule import WEEKDAYS
+from sonos_emulator import Household, Track
+
+from .test_manager import (
+    MORNING,
+    capture_events,
+    chime_subentry,
+    household_entry,
+    outcomes,
+    set_up,
+    touched,
+)
+
+# The speakers, SoCo and the engine keep real time: they measure how long a
+# chime plays. Home Assistant's clock is the frozen one the schedules follow.
+REAL_TIME = [
+    "custom_components.sonos_chime.engine",
+    "sonos_emulator",
+    "soco",
+    "urllib3",
+    "requests",
+]
+pytestmark = pytest.mark.freeze_time("2026-01-05 12:00:00", ignore=REAL_TIME)
+
+MONDAY = date(2026, 1, 5)
+SPRING_FORWARD = date(2026, 3, 29)  # Berlin: 02:00 CET -> 03:00 CEST
+FALL_BACK = date(2026, 10, 25)  # Berlin: 03:00 CEST -> 02:00 CET
+STEP = timedelta(minutes=5)
+
+
+def local(day: date, at: time, fold: int = 0) -> datetime:
+    """A wall time in the instance's current time zone."""
+    return datetime.combine(day, at, tzinfo=dt_util.get_default_time_zone()).replace(
+        fold=fold
+    )
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: datetime
+) -> None:
+    """Let the clock reach moment and run whatever became due, chimes included."""
+    freezer.move_to(moment)
+    async_fire_time_changed(hass, moment)
+    await hass.async_block_till_done()
+
+
+async def walk(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, start: datetime, end: datetime
+) -> None:
+    """Step through real time (UTC), so DST days pass in steps of five minutes."""
+    moment = dt_util.as_utc(start)
+    while moment <= dt_util.as_utc(end):
+        await advance(hass, freezer, moment)
+        moment += STEP
+
+
+def scheduled(events: list[Event]) -> list[Event]:
+    return [event for event in events if event.data["trigger"] == "schedule"]
+
+
+def entity_id(
+    hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str
+) -> str:
+    """The entity id of a household or Morning chime entity."""
+    scope = "household" if key == "quiet" else MORNING
+    found = er.async_get(hass).async_get_entity_id(
+        platform, DOMAIN, f"{entry.entry_id}_{scope}_{key}"
+    )
+    assert found is not None
+    return found
+
+
+def state_of(hass: HomeAssistant, entity: str) -> str:
+    state = hass.states.get(entity)
+    assert state is not None
+    return state.state
+
+
+def active_timers(hass: HomeAssistant) -> set[asyncio.TimerHandle]:
+    """Every timer armed on the event loop, but the registries' delayed saves."""
+    return {
+        handle
+        for handle in get_scheduled_timer_handles(hass.loop)
+        if not handle.cancelled()
+        and not isinstance(getattr(handle._callback, "__self__", None), Store)
+    }
+
+
+@pytest.mark.usefixtures("ha_server")
+@pytest.mark.parametrize("weekdays", [["mon"], ["tue", "sat"]])
+async def test_plays_at_its_time_on_its_weekdays(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    weekdays: list[str],
+) -> None:
+    """Through the manager: the speakers really chime, on those days only."""
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(
+        household, all_zones=True, subentries=[chime_subentry(weekdays=weekdays)]
+    )
+    await set_up(hass, entry)
+    events = capture_events(hass)
+    next_chime = entity_id(hass, entry, "sensor", "next_chime")
+    first = next(
+        MONDAY + timedelta(days=offset)
+        for offset in range(7)
+        if WEEKDAYS[offset] in weekdays
+    )
+    assert (
+        state_of(hass, next_chime) == dt_util.as_utc(local(first, time(7))).isoformat()
+    )
+
+    played: list[date] = []
+    for offset in range(7):
+        day = MONDAY + timedelta(days=offset)
+        household.clear_events()
+        await advance(hass, freezer, local(day, time(6, 59, 59)))
+        assert not touched(household)
+        await advance(hass, freezer, local(day, time(7, 0)))
+        if touched(household):
+            played.append(day)
+        await advance(hass, freezer, local(day, time(7, 0, 1)))
+
+    expected = [
+        MONDAY + timedelta(days=offset)
+        for offset in range(7)
+        if WEEKDAYS[offset] in weekdays
+    ]
+    assert played == expected
+    assert [event.time_fired.date() for event in scheduled(events)] == expected
+    for event in scheduled(events):
+        assert event.data["chime_id"] == MORNING
+        assert outcomes(event.data["zones"]) == {
+            "Chicken Coop": ("chimed", None),
+            "Kitchen": ("chimed", None),
+            "Living Room": ("chimed", None),
+        }
+    # Refreshed after each play: a week after the first day, at 07:00.
+    assert (
+        state_of(hass, next_chime)
+        == dt_util.as_utc(local(expected[0] + timedelta(days=7), time(7))).isoformat()
+    )
+    last_played = hass.states.get(entity_id(hass, entry, "sensor", "last_played"))
+    assert last_played is not None
+    assert last_played.attributes["trigger"] == "schedule"
+    assert set(last_played.attributes["zones"]) == {
+        "Chicken Coop",
+        "Kitchen",
+        "Living Room",
+    }
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_spring_forward_plays_once_when_the_clock_jumps(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """02:30 does not exist that night: the chime plays at 03:00, once."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    start = local(SPRING_FORWARD - timedelta(days=1), time(23))
+    freezer.move_to(start)
+    entry = household_entry(
+        household, all_zones=True, subentries=[chime_subentry(at="02:30:00")]
+    )
+    await set_up(hass, entry)
+    events = capture_events(hass)
+    next_chime = entity_id(hass, entry, "sensor", "next_chime")
+    jump = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST
+    assert state_of(hass, next_chime) == jump.isoformat()
+
+    await walk(hass, freezer, start, local(SPRING_FORWARD, time(6)))
+
+    assert [event.time_fired for event in events] == [jump]
+    assert all(zone["outcome"] == "chimed" for zone in events[0].data["zones"].values())
+    assert (
+        state_of(hass, next_chime)
+        == dt_util.as_utc(
+            local(SPRING_FORWARD + timedelta(days=1), time(2, 30))
+        ).isoformat()
+    )
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_fall_back_plays_once(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """02:30 comes twice that night: the chime plays at the first one only."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    start = local(FALL_BACK - timedelta(days=1), time(23))
+    freezer.move_to(start)
+    entry = household_entry(
+        household, all_zones=True, subentries=[chime_subentry(at="02:30:00")]
+    )
+    await set_up(hass, entry)
+    events = capture_events(hass)
+
+    await walk(hass, freezer, start, local(FALL_BACK, time(6)))
+
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST, not CET
+    assert [event.time_fired for event in events] == [first]
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_time_entity_reschedules_at_once_and_persists(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    manager = await set_up(hass, entry)
+    events = capture_events(hass)
+    chime_time = entity_id(hass, entry, "time", "time")
+    next_chime = entity_id(hass, entry, "sensor", "next_chime")
+    assert state_of(hass, chime_time) == "07:00:00"
+
+    await hass.services.async_call(
+        "time",
+        "set_value",
+        {"entity_id": chime_time, "time": "06:30:00"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+    assert entry.runtime_data.manager is manager  # no reload needed
+    assert entry.subentries[MORNING].data[CONF_TIME] == "06:30:00"
+    assert state_of(hass, chime_time) == "06:30:00"
+    assert (
+        state_of(hass, next_chime)
+        == dt_util.as_utc(local(MONDAY, time(6, 30))).isoformat()
+    )
+    await advance(hass, freezer, local(MONDAY, time(6, 30)))
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    assert [event.time_fired for event in events] == [
+        dt_util.as_utc(local(MONDAY, time(6, 30)))
+    ]
+
+    # Stored in the subentry, the time is the one a reload schedules.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, chime_time) == "06:30:00"
+    await advance(hass, freezer, local(MONDAY + timedelta(days=1), time(6, 30)))
+    assert len(events) == 2
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_enabled_off_stops_the_schedule(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    manager = await set_up(hass, entry)
+    events = capture_events(hass)
+    enabled = entity_id(hass, entry, "switch", "enabled")
+    next_chime = entity_id(hass, entry, "sensor", "next_chime")
+    assert state_of(hass, enabled) == "on"
+
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": enabled}, blocking=True
+    )
+    await hass.async_block_till_done()
+
+    assert entry.runtime_data.manager is manager
+    assert entry.subentries[MORNING].data[CONF_ENABLED] is False
+    assert state_of(hass, enabled) == "off"
+    assert state_of(hass, next_chime) == "unknown"
+    household.clear_events()
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    assert events == []
+    assert not touched(household)
+
+    await advance(hass, freezer, local(MONDAY, time(7, 30)))
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": enabled}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert entry.subentries[MORNING].data[CONF_ENABLED] is True
+    tuesday = MONDAY + timedelta(days=1)
+    assert (
+        state_of(hass, next_chime)
+        == dt_util.as_utc(local(tuesday, time(7))).isoformat()
+    )
+    await advance(hass, freezer, local(tuesday, time(7)))
+    assert len(scheduled(events)) == 1
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_quiet_holds_back_scheduled_chimes_only(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+    events = capture_events(hass)
+    quiet = entity_id(hass, entry, "switch", "quiet")
+    next_chime = entity_id(hass, entry, "sensor", "next_chime")
+
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": quiet}, blocking=True
+    )
+    assert state_of(hass, quiet) == "on"
+    household.clear_events()
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    assert events == []
+    assert not touched(household)
+    # Held back, not postponed: the next one is tomorrow's.
+    assert (
+        state_of(hass, next_chime)
+        == dt_util.as_utc(local(MONDAY + timedelta(days=1), time(7))).isoformat()
+    )
+
+    await hass.services.async_call(
+        "button",
+        "press",
+        {"entity_id": entity_id(hass, entry, "button", "play_now")},
+        blocking=True,
+    )
+    assert [event.data["trigger"] for event in events] == ["button"]
+    assert touched(household) == {"Chicken Coop", "Kitchen", "Living Room"}
+
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": quiet}, blocking=True
+    )
+    await advance(hass, freezer, local(MONDAY + timedelta(days=1), time(7)))
+    assert [event.data["trigger"] for event in events] == ["button", "schedule"]
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_unload_and_reload_leave_no_listener(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(
+        household,
+        all_zones=True,
+        subentries=[
+            chime_subentry(),
+            chime_subentry("evening", name="Evening", at="19:00:00"),
+        ],
+    )
+    # A first load and unload sets up what Home Assistant keeps for good
+    # (registries, restore state); what is left then is the baseline.
+    await set_up(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    timers_before = active_timers(hass)
+    listeners_before = hass.bus.async_listeners()
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # One trigger per chime and the periodic look for missing files.
+    assert len(active_timers(hass) - timers_before) == 3
+    for _ in range(2):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert len(active_timers(hass) - timers_before) == 3
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert active_timers(hass) - timers_before == set()
+    assert hass.bus.async_listeners() == listeners_before
+
+    events = capture_events(hass)
+    household.clear_events()
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    await advance(hass, freezer, local(MONDAY, time(19)))
+    assert events == []
+    assert not touched(household)
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_unload_waits_for_a_scheduled_chime(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """Unloading while a chime plays lets it finish and put the zones back."""
+    kitchen = household["Kitchen"]
+    kitchen.set_queue([Track("x-file-cifs://nas/music/song.mp3", "Song")])
+    kitchen.play_queue(track=1, position=5.0)
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+    events = capture_events(hass)
+
+    freezer.move_to(local(MONDAY, time(7)))
+    async_fire_time_changed(hass, local(MONDAY, time(7)))
+    # The chime runs in a worker thread; unload at once.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    assert len(events) == 1
+    assert events[0].data["zones"]["Kitchen"]["outcome"] == "chimed"
+    state = kitchen.state()
+    assert state["transport_state"] == "PLAYING"
+    assert state["track_uri"] == "x-file-cifs://nas/music/song.mp3"

@@ -62,6 +62,7 @@ def _setup_copy(tmp_path: Path) -> Path:
     (repo / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "setup", repo / "scripts" / "setup")
     shutil.copy(ROOT / "requirements_test.txt", repo)
+    shutil.copy(ROOT / "requirements_dev.txt", repo)
     return repo
 
 

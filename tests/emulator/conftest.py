@@ -3,21 +3,9 @@
 from collections.abc import Callable
 import time
 
-import pytest
-import pytest_socket
 from soco import SoCo
 
 from sonos_emulator import Household, Speaker
-
-# scan_network(["127.0.0.0/29"]) also probes the network address 127.0.0.0 and
-# 127.0.0.7; pytest-socket must let those connects through (they are refused).
-SCAN_HOSTS = [f"127.0.0.{n}" for n in range(32)]
-
-
-@pytest.fixture
-def scan_network_allowed(emulator_network: None) -> None:
-    """Allow SoCo's network scan to probe every address of 127.0.0.0/27."""
-    pytest_socket.socket_allow_hosts(SCAN_HOSTS, allow_unix_socket=True)
 
 
 def wait_until[T](

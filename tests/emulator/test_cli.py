@@ -8,19 +8,21 @@ import sys
 from soco import SoCo
 from soco.discovery import scan_network
 
+from tests.conftest import EMULATOR_NET
+
 from .conftest import wait_until
 
 ROOT = Path(__file__).parents[2]
 
 
 def test_cli_household_is_found_and_driven(emulator_network: None) -> None:
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
             sys.executable,
             "-m",
             "sonos_emulator",
             "--first-ip",
-            "127.0.0.10",
+            f"{EMULATOR_NET}.10",
             "--speakers",
             "Attic,Cellar",
             "--household-id",
@@ -36,14 +38,14 @@ def test_cli_household_is_found_and_driven(emulator_network: None) -> None:
         assert lines[-1] == "ready"
         rows = [line.split("\t") for line in lines[:-1]]
         assert [row[:2] for row in rows] == [
-            ["Attic", "127.0.0.10:1400"],
-            ["Cellar", "127.0.0.11:1400"],
+            ["Attic", f"{EMULATOR_NET}.10:1400"],
+            ["Cellar", f"{EMULATOR_NET}.11:1400"],
         ]
 
-        zones = scan_network(networks_to_scan=["127.0.0.8/29"])
+        zones = scan_network(networks_to_scan=[f"{EMULATOR_NET}.8/29"])
         assert zones is not None
         assert {zone.player_name for zone in zones} == {"Attic", "Cellar"}
-        attic = SoCo("127.0.0.10")
+        attic = SoCo(f"{EMULATOR_NET}.10")
         assert attic.uid == rows[0][2]
         assert attic.household_id == "Sonos_cli"
         attic.play_uri("x-rincon-mp3radio:https://radio.example/stream", title="R")

@@ -11,6 +11,7 @@ from soco.services import Service
 
 from sonos_emulator import DEFAULT_NAMES, Household
 from sonos_emulator.household import uid_for
+from tests.conftest import EMULATOR_NET
 
 from .conftest import forget_topology, soco
 
@@ -18,14 +19,14 @@ from .conftest import forget_topology, soco
 def test_names_uids_and_addresses(household: Household) -> None:
     assert [sp.name for sp in household.speakers] == list(DEFAULT_NAMES)
     assert [sp.ip for sp in household.speakers] == [
-        "127.0.0.2",
-        "127.0.0.3",
-        "127.0.0.4",
+        f"{EMULATOR_NET}.2",
+        f"{EMULATOR_NET}.3",
+        f"{EMULATOR_NET}.4",
     ]
     kitchen = household["Kitchen"]
     assert re.fullmatch(r"RINCON_[0-9A-F]{12}01400", kitchen.uid)
-    assert kitchen.uid == uid_for("127.0.0.2")  # deterministic from the address
-    assert kitchen.base_url == "http://127.0.0.2:1400"
+    assert kitchen.uid == uid_for(f"{EMULATOR_NET}.2")  # deterministic from the address
+    assert kitchen.base_url == f"http://{EMULATOR_NET}.2:1400"
     with pytest.raises(KeyError):
         household["Garage"]
 
@@ -38,7 +39,10 @@ def test_names_uids_and_addresses(household: Household) -> None:
     assert info["zone_name"] == "Kitchen"
     assert info["uid"] == kitchen.uid
     assert info["model_name"] == "Sonos One"
-    assert info["mac_address"] == "00-0E-58-00-00-02"
+    # The MAC is the uid's middle: Sonos' OUI, then the address's last three bytes.
+    mac = kitchen.uid.removeprefix("RINCON_").removesuffix("01400")
+    assert info["mac_address"] == "-".join(mac[i : i + 2] for i in range(0, 12, 2))
+    assert mac.startswith("000E58")
 
 
 def test_every_service_description_resolves(household: Household) -> None:
@@ -67,15 +71,13 @@ def test_every_service_description_resolves(household: Household) -> None:
         "AbsCount",
     ]
     # Calls without an argument list go through the SCPD.
-    assert device.deviceProperties.GetZoneInfo()["IPAddress"] == "127.0.0.2"
+    assert device.deviceProperties.GetZoneInfo()["IPAddress"] == f"{EMULATOR_NET}.2"
     attributes = device.zoneGroupTopology.GetZoneGroupAttributes()
     assert attributes["CurrentZoneGroupID"].startswith(household["Kitchen"].uid)
 
 
-def test_scan_network_finds_household(
-    household: Household, scan_network_allowed: None
-) -> None:
-    zones = scan_network(networks_to_scan=["127.0.0.0/29"])
+def test_scan_network_finds_household(household: Household) -> None:
+    zones = scan_network(networks_to_scan=[f"{EMULATOR_NET}.0/29"])
     assert zones is not None
     assert {zone.player_name for zone in zones} == set(DEFAULT_NAMES)
 
@@ -161,7 +163,8 @@ def test_zone_group_state_document(household: Household) -> None:
     members = groups[0].findall("ZoneGroupMember")
     assert [m.get("ZoneName") for m in members] == ["Kitchen", "Living Room"]
     assert (
-        members[1].get("Location") == "http://127.0.0.3:1400/xml/device_description.xml"
+        members[1].get("Location")
+        == f"http://{EMULATOR_NET}.3:1400/xml/device_description.xml"
     )
 
 
@@ -233,7 +236,7 @@ def test_state_endpoint_matches_python_api(household: Household) -> None:
 
 
 def test_stop_is_idempotent_and_rebinds(emulator_network: None) -> None:
-    household = Household(names=["Solo"], first_ip="127.0.0.20")
+    household = Household(names=["Solo"], first_ip=f"{EMULATOR_NET}.20")
     household.stop()  # never started: nothing to do
     with household:
         pass

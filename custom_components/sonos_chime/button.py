@@ -3,13 +3,11 @@
 from typing import override
 
 from homeassistant.components.button import ButtonEntity
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import SonosChimeConfigEntry
-from .entity import ChimeEntity
-from .manager import ChimeManager
+from .entity import ChimeEntity, async_add_chime_entities
 
 PARALLEL_UPDATES = 1
 
@@ -20,19 +18,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a Play now button per chime."""
-    manager = entry.runtime_data.manager
-    for subentry in manager.chime_subentries():
-        async_add_entities(
-            [PlayNowButton(manager, subentry)], config_subentry_id=subentry.subentry_id
-        )
+    async_add_chime_entities(
+        entry.runtime_data.manager, async_add_entities, PlayNowButton
+    )
 
 
 class PlayNowButton(ChimeEntity, ButtonEntity):
     """Plays the chime on its zones now; manual plays always run."""
 
-    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
-        """One per chime."""
-        super().__init__(manager, subentry, "play_now")
+    key = "play_now"
 
     @override
     async def async_press(self) -> None:

@@ -5,6 +5,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, SONOS_DOMAIN
 from .data import SonosChimeConfigEntry
@@ -12,6 +13,20 @@ from .engine import Zone
 from .manager import ChimeConfig, ChimeManager
 
 MANUFACTURER = "Sonos"
+
+
+@callback
+def async_add_chime_entities(
+    manager: ChimeManager,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    *kinds: type[ChimeEntity],
+) -> None:
+    """Give every chime one entity of each kind, tied to its subentry."""
+    for subentry in manager.chime_subentries():
+        async_add_entities(
+            [kind(manager, subentry) for kind in kinds],
+            config_subentry_id=subentry.subentry_id,
+        )
 
 
 def household_device_info(entry: SonosChimeConfigEntry) -> DeviceInfo:
@@ -84,11 +99,11 @@ class ZoneEntity(SonosChimeEntity):
 class ChimeEntity(SonosChimeEntity):
     """An entity of one chime subentry, updated whenever the chime changes."""
 
-    def __init__(
-        self, manager: ChimeManager, subentry: ConfigSubentry, key: str
-    ) -> None:
+    key: str  # translation key and unique-id suffix, set by each kind
+
+    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
         """A service device per chime, hanging from the household."""
-        super().__init__(manager, subentry.subentry_id, key)
+        super().__init__(manager, subentry.subentry_id, self.key)
         self.subentry_id = subentry.subentry_id
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, subentry.subentry_id)},

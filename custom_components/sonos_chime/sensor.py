@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import SonosChimeConfigEntry
-from .entity import ChimeEntity
+from .entity import ChimeEntity, async_add_chime_entities
 from .manager import ChimeManager
 
 PARALLEL_UPDATES = 0
@@ -27,12 +27,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the Last played and Next chime sensors of every chime."""
-    manager = entry.runtime_data.manager
-    for subentry in manager.chime_subentries():
-        async_add_entities(
-            [LastPlayedSensor(manager, subentry), NextChimeSensor(manager, subentry)],
-            config_subentry_id=subentry.subentry_id,
-        )
+    async_add_chime_entities(
+        entry.runtime_data.manager,
+        async_add_entities,
+        LastPlayedSensor,
+        NextChimeSensor,
+    )
 
 
 @dataclass
@@ -63,11 +63,13 @@ class LastPlayedStoredData(SensorExtraStoredData):
 class LastPlayedSensor(ChimeEntity, RestoreSensor):
     """When the chime last played; its attributes are that play's result."""
 
+    key = "last_played"
+
     _attr_device_class = SensorDeviceClass.TIMESTAMP
 
     def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
         """One per chime."""
-        super().__init__(manager, subentry, "last_played")
+        super().__init__(manager, subentry)
         self._restored: LastPlayedStoredData | None = None
 
     @override
@@ -109,11 +111,9 @@ class LastPlayedSensor(ChimeEntity, RestoreSensor):
 class NextChimeSensor(ChimeEntity, SensorEntity):
     """When the chime plays next; unknown when disabled or on no weekday."""
 
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    key = "next_chime"
 
-    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
-        """One per chime."""
-        super().__init__(manager, subentry, "next_chime")
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
 
     @property
     @override

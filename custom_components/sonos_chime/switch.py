@@ -3,7 +3,6 @@
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -11,7 +10,12 @@ from homeassistant.helpers.restore_state import RestoreEntity
 
 from .data import SonosChimeConfigEntry
 from .engine import Zone
-from .entity import ChimeEntity, HouseholdEntity, ZoneEntity
+from .entity import (
+    ChimeEntity,
+    HouseholdEntity,
+    ZoneEntity,
+    async_add_chime_entities,
+)
 from .manager import ChimeManager
 
 PARALLEL_UPDATES = 1
@@ -30,11 +34,7 @@ async def async_setup_entry(
             [ZoneChimesSwitch(manager, zone)],
             config_subentry_id=manager.zone_subentry_id(zone.uid),
         )
-    for subentry in manager.chime_subentries():
-        async_add_entities(
-            [ChimeEnabledSwitch(manager, subentry)],
-            config_subentry_id=subentry.subentry_id,
-        )
+    async_add_chime_entities(manager, async_add_entities, ChimeEnabledSwitch)
 
 
 class QuietSwitch(HouseholdEntity, SwitchEntity, RestoreEntity):
@@ -108,11 +108,9 @@ class ZoneChimesSwitch(ZoneEntity, SwitchEntity, RestoreEntity):
 class ChimeEnabledSwitch(ChimeEntity, SwitchEntity):
     """Whether the chime plays on its schedule; kept in its subentry."""
 
-    _attr_entity_category = EntityCategory.CONFIG
+    key = "enabled"
 
-    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
-        """One per chime."""
-        super().__init__(manager, subentry, "enabled")
+    _attr_entity_category = EntityCategory.CONFIG
 
     @property
     @override

@@ -4,14 +4,12 @@ from datetime import time
 from typing import override
 
 from homeassistant.components.time import TimeEntity
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import SonosChimeConfigEntry
-from .entity import ChimeEntity
-from .manager import ChimeManager
+from .entity import ChimeEntity, async_add_chime_entities
 
 PARALLEL_UPDATES = 1
 
@@ -22,21 +20,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a time entity per chime."""
-    manager = entry.runtime_data.manager
-    for subentry in manager.chime_subentries():
-        async_add_entities(
-            [ChimeTime(manager, subentry)], config_subentry_id=subentry.subentry_id
-        )
+    async_add_chime_entities(entry.runtime_data.manager, async_add_entities, ChimeTime)
 
 
 class ChimeTime(ChimeEntity, TimeEntity):
     """The chime's local time of day, kept in its subentry."""
 
-    _attr_entity_category = EntityCategory.CONFIG
+    key = "time"
 
-    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
-        """One per chime."""
-        super().__init__(manager, subentry, "time")
+    _attr_entity_category = EntityCategory.CONFIG
 
     @property
     @override

@@ -12,7 +12,8 @@ from .data import SonosChimeConfigEntry, SonosChimeData
 from .engine import ChimeEngine, ChimeError
 from .entity import household_device_info, sonos_device
 from .helpers import household_hosts
-from .manager import ChimeManager, async_delete_entry_issues
+from .issues import async_delete_entry_issues
+from .manager import ChimeManager
 from .media import async_setup_media
 from .services import async_setup_services
 

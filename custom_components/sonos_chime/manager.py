@@ -1,11 +1,12 @@
-"""A household's chimes at run time: schedules, switches, results and repairs.
+"""A household's chimes at run time: schedules, switches and results.
 
 Every chime, whether scheduled, pressed or asked for by the action, goes
 through ChimeManager.async_play: that is where the zone switches apply, where
-the result is kept for the entities and where the event is fired.
+the result is kept for the entities and where the event is fired. What it
+finds wrong it hands to HouseholdRepairs (issues.py) to raise as issues.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import partial
@@ -14,8 +15,6 @@ from typing import Any, Final, Literal
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -27,7 +26,6 @@ from .const import (
     CONF_TV,
     CONF_VOLUME,
     CONF_WEEKDAYS,
-    CONF_ZONE_NAME,
     CONF_ZONE_UID,
     CONF_ZONES,
     DOMAIN,
@@ -48,23 +46,11 @@ from .engine import (
     ZoneResult,
 )
 from .helpers import translate_chime_errors
+from .issues import HouseholdRepairs
 from .media import async_resolve_media
 from .schedule import ChimeSchedule
 
 type Trigger = Literal["schedule", "button", "action"]
-
-# A file the user deletes shows up as a repair within this time.
-MEDIA_CHECK_INTERVAL: Final = timedelta(minutes=5)
-# One lost answer is a hiccup; this many chimes in a row is a zone gone.
-UNREACHABLE_STREAK: Final = 3
-
-ISSUE_MISSING_MEDIA: Final = "missing_media"
-ISSUE_ZONE_UNREACHABLE: Final = "zone_unreachable"
-# Issue data: which household raised it, and why (zone issues).
-ISSUE_ENTRY_ID: Final = "entry_id"
-ISSUE_CAUSE: Final = "cause"
-CAUSE_MISSING: Final = "missing"
-CAUSE_UNREACHABLE: Final = "unreachable"
 
 EXCLUDED_DETAIL: Final = "Chimes are switched off for this zone"
 
@@ -141,7 +127,7 @@ class ChimeManager:
         self._fired_at: dict[str, datetime] = {}
         self._last_result: dict[str, dict[str, Any]] = {}
         self._last_played: dict[str, datetime] = {}
-        self._unreachable: dict[str, int] = {}
+        self.repairs = HouseholdRepairs(hass, entry)
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsub_media_check: CALLBACK_TYPE | None = None
         self._known_config = _config_snapshot(entry)
@@ -180,6 +166,13 @@ class ChimeManager:
         except KeyError, TypeError, ValueError:
             return None
 
+    def _chime_configs(self) -> Iterator[tuple[str, ChimeConfig]]:
+        """Every chime with readable settings, each read when it is reached."""
+        for subentry in self.chime_subentries():
+            config = self.chime_config(subentry.subentry_id)
+            if config is not None:
+                yield subentry.subentry_id, config
+
     def _zone_subentries(self) -> dict[str, ConfigSubentry]:
         """Zone subentries by the uid of their zone."""
         return {
@@ -191,8 +184,13 @@ class ChimeManager:
     # ------------------------------------------------------------ lifecycle
     async def async_setup(self) -> None:
         """Raise the repair issues that can be seen before anything plays."""
-        self._async_check_zones()
-        await self._async_check_all_media()
+        self.repairs.async_check_zones(
+            present={zone.uid for zone in self.household.zones},
+            configured=self._zone_subentries(),
+            chime_zones={zone.uid for zone in self.chime_zones()},
+            chimes={subentry.subentry_id for subentry in self.chime_subentries()},
+        )
+        await self.repairs.async_check_media(self._chime_configs())
 
     @callback
     def async_start(self) -> None:
@@ -208,12 +206,8 @@ class ChimeManager:
                 continue
             if config.enabled:
                 self._async_start_schedule(subentry.subentry_id, config)
-        self._unsub_media_check = async_track_time_interval(
-            self.hass,
-            self._async_media_check_due,
-            MEDIA_CHECK_INTERVAL,
-            name=f"{DOMAIN} media check",
-            cancel_on_shutdown=True,
+        self._unsub_media_check = self.repairs.async_start_media_checks(
+            self._chime_configs
         )
         # The Next chime sensors were added before their schedules existed.
         self._async_notify()
@@ -382,9 +376,9 @@ class ChimeManager:
             media = await async_resolve_media(self.hass, config.media)
         except ServiceValidationError as err:
             if err.translation_key == "media_not_found":
-                self._async_media_issue(subentry, config, missing=True)
+                self.repairs.async_media_issue(subentry_id, config, missing=True)
             raise
-        self._async_media_issue(subentry, config, missing=False)
+        self.repairs.async_media_issue(subentry_id, config, missing=False)
 
         chime_zones = {zone.uid for zone in self.chime_zones()}
         if config.zones:
@@ -477,7 +471,9 @@ class ChimeManager:
             chime = subentry.title
             self._last_result[chime_id] = outcome
             self._last_played[chime_id] = result.started_at
-        self._async_follow_reachability(result)
+        self.repairs.async_follow_reachability(
+            result, {zone.uid for zone in self.chime_zones()}
+        )
         self.hass.bus.async_fire(
             EVENT_CHIME_PLAYED,
             {
@@ -489,110 +485,6 @@ class ChimeManager:
             },
         )
         self._async_notify()
-
-    # -------------------------------------------------------------- repairs
-    @callback
-    def _async_follow_reachability(self, result: ChimeResult) -> None:
-        """A zone unreachable chime after chime gets a repair issue."""
-        chime_zones = {zone.uid for zone in self.chime_zones()}
-        for zone in result.zones:
-            if zone.uid not in chime_zones:
-                continue
-            if zone.outcome is Outcome.FAILED and zone.reason == "unreachable":
-                streak = self._unreachable.get(zone.uid, 0) + 1
-                self._unreachable[zone.uid] = streak
-                if streak >= UNREACHABLE_STREAK:
-                    self._async_zone_issue(zone.uid, zone.zone, CAUSE_UNREACHABLE)
-                continue
-            self._unreachable.pop(zone.uid, None)
-            if zone.outcome is Outcome.CHIMED:
-                ir.async_delete_issue(
-                    self.hass, DOMAIN, f"{ISSUE_ZONE_UNREACHABLE}_{zone.uid}"
-                )
-
-    @callback
-    def _async_zone_issue(self, uid: str, name: str, cause: str) -> None:
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"{ISSUE_ZONE_UNREACHABLE}_{uid}",
-            data={ISSUE_ENTRY_ID: self.entry.entry_id, ISSUE_CAUSE: cause},
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_ZONE_UNREACHABLE,
-            translation_placeholders={"zone": name},
-        )
-
-    @callback
-    def _async_check_zones(self) -> None:
-        """Zones added that the household no longer has; issues now obsolete."""
-        present = {zone.uid for zone in self.household.zones}
-        configured = self._zone_subentries()
-        for uid, subentry in configured.items():
-            if uid not in present:
-                name = subentry.data.get(CONF_ZONE_NAME) or subentry.title
-                self._async_zone_issue(uid, name, CAUSE_MISSING)
-
-        registry = ir.async_get(self.hass)
-        chime_zones = {zone.uid for zone in self.chime_zones()} | set(configured)
-        chimes = {subentry.subentry_id for subentry in self.chime_subentries()}
-        for (domain, issue_id), issue in list(registry.issues.items()):
-            if domain != DOMAIN or not issue.data:
-                continue
-            if issue.data.get(ISSUE_ENTRY_ID) != self.entry.entry_id:
-                continue
-            if uid := _issue_key(issue_id, ISSUE_ZONE_UNREACHABLE):
-                obsolete = uid not in chime_zones or (
-                    uid in present and issue.data.get(ISSUE_CAUSE) == CAUSE_MISSING
-                )
-            elif subentry_id := _issue_key(issue_id, ISSUE_MISSING_MEDIA):
-                obsolete = subentry_id not in chimes
-            else:
-                obsolete = False
-            if obsolete:
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
-    @callback
-    def _async_media_check_due(self, now: datetime) -> None:
-        self.entry.async_create_background_task(
-            self.hass, self._async_check_all_media(), f"{DOMAIN} media check"
-        )
-
-    async def _async_check_all_media(self) -> None:
-        """A chime whose local file is gone gets an issue; back, it goes away."""
-        for subentry in self.chime_subentries():
-            config = self.chime_config(subentry.subentry_id)
-            if config is None:
-                continue
-            try:
-                await async_resolve_media(self.hass, config.media)
-            except ServiceValidationError as err:
-                missing = err.translation_key == "media_not_found"
-            except HomeAssistantError:
-                # No internal URL, say: the file itself is not the problem.
-                missing = False
-            else:
-                missing = False
-            self._async_media_issue(subentry, config, missing=missing)
-
-    @callback
-    def _async_media_issue(
-        self, subentry: ConfigSubentry, config: ChimeConfig, *, missing: bool
-    ) -> None:
-        issue_id = f"{ISSUE_MISSING_MEDIA}_{subentry.subentry_id}"
-        if not missing:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            data={ISSUE_ENTRY_ID: self.entry.entry_id},
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_MISSING_MEDIA,
-            translation_placeholders={"chime": config.name, "media": config.media},
-        )
 
 
 def _with_excluded(
@@ -628,22 +520,3 @@ def _with_excluded(
         result,
         zones=sorted([*result.zones, *added], key=lambda zone: zone.zone.casefold()),
     )
-
-
-def _issue_key(issue_id: str, kind: str) -> str | None:
-    """The uid or subentry id an issue of this kind is about."""
-    prefix = f"{kind}_"
-    return issue_id.removeprefix(prefix) if issue_id.startswith(prefix) else None
-
-
-@callback
-def async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """Drop every issue a removed household raised."""
-    registry = ir.async_get(hass)
-    for (domain, issue_id), issue in list(registry.issues.items()):
-        if (
-            domain == DOMAIN
-            and issue.data
-            and issue.data.get(ISSUE_ENTRY_ID) == entry_id
-        ):
-            ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -69,7 +69,7 @@ class MediaServer:
     def __init__(self, directory: Path = MEDIA_DIR) -> None:
         """Bind to a free port; start() begins serving."""
         handler = partial(_QuietHandler, directory=str(directory))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _BackloggedServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -97,6 +97,12 @@ class MediaServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+class _BackloggedServer(ThreadingHTTPServer):
+    """Takes many speakers' fetches at once, as Home Assistant's server does."""
+
+    request_queue_size = 128
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

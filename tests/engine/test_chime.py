@@ -1,5 +1,7 @@
 """The engine against the emulated household: what the speakers report is what counts."""
 
+import threading
+
 import pytest
 from soco import SoCo
 
@@ -11,7 +13,7 @@ from custom_components.sonos_chime.engine import (
 )
 from sonos_emulator import Household
 
-from .conftest import QUEUE, RADIO, changes, played_uris
+from .conftest import QUEUE, RADIO, changes, played_uris, wait_for
 
 
 def request(media_server, name: str = "chime_short.mp3", **kwargs) -> ChimeRequest:
@@ -53,6 +55,8 @@ def test_queue_mid_track_resumes_exactly(
     zone = next(z for z in result.zones if z.zone == "Kitchen")
     assert zone.resumed
     assert set(zone.timings) >= {"snapshot", "end", "restore"}
+    # The chime never sets EQ, so nothing writes it either.
+    assert not {"SetBass", "SetTreble", "SetLoudness"} & set(changes(kitchen))
 
 
 def test_radio_stream_resumes(
@@ -153,6 +157,28 @@ def test_choosing_a_member_chimes_its_whole_group(
     assert {z.zone for z in result.zones} == {"Kitchen", "Living Room"}
     assert changes(household["Chicken Coop"]) == []
     assert household.groups()[0][:2] == ["Kitchen", "Living Room"]
+
+
+def test_eq_changed_during_the_chime_is_put_back(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    kitchen = household["Kitchen"]
+    kitchen.set_eq(bass=-3, treble=4, loudness=False)
+    kitchen.set_source(RADIO)
+    chime_long = media_server.url("chime_long.mp3")
+
+    def meddle() -> None:
+        wait_for(lambda: kitchen.state()["track_uri"] == chime_long)
+        kitchen.set_eq(bass=9, treble=-9, loudness=True)
+
+    meddler = threading.Thread(target=meddle)
+    meddler.start()
+    engine.chime(ChimeRequest(chime_long, zones=("Kitchen",)))
+    meddler.join()
+
+    state = kitchen.state()
+    assert (state["bass"], state["treble"], state["loudness"]) == (-3, 4, False)
+    assert state["current_uri"] == RADIO
 
 
 def test_fixed_volume_speaker_is_never_set(

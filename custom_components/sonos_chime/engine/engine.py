@@ -111,6 +111,7 @@ class ChimeEngine:
                 list(pool.map(step, items))
 
             try:
+                each(lambda pair: pair[0].capture_speaker(pair[1]), _pairs(groups))
                 each(GroupChime.capture_transport, groups)
                 each(lambda pair: pair[0].prepare_speaker(pair[1]), _pairs(groups))
                 each(GroupChime.load, groups)
@@ -126,6 +127,7 @@ class ChimeEngine:
                 # Members before coordinators, so no group plays at chime volume.
                 each(lambda pair: pair[0].restore_speaker(pair[1]), _pairs(groups))
                 each(GroupChime.resume, groups)
+                each(lambda pair: pair[0].restore_eq(pair[1]), _pairs(groups))
         plays = [group.play_times[1] for group in groups if group.play_times]
         for group in groups:
             group.finish_timings(min(plays) if plays else None)

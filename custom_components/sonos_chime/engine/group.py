@@ -43,6 +43,7 @@ class Speaker:
     soco: SoCo
     result: ZoneResult
     rendering: Rendering | None = None
+    changed: frozenset[str] = frozenset()
 
     def fail(self, reason: str, detail: str) -> None:
         """Mark this zone failed, keeping the first cause."""
@@ -123,31 +124,36 @@ class GroupChime:
         self.transport = Transport.capture(device, state, uri, metadata)
         self.wait["snapshot"] = time.monotonic() - start
 
-    # Phase 2: rendering, per speaker (run concurrently by the engine).
-    def prepare_speaker(self, speaker: Speaker) -> None:
-        """Record a speaker's output settings, then make the chime audible on it."""
-        if not self.active:
-            return
+    # Rendering, per speaker (run concurrently by the engine).
+    def capture_speaker(self, speaker: Speaker) -> None:
+        """Record output settings before anything pauses: reads cost no silence."""
         start = time.monotonic()
-        silenced = speaker.zone.name.casefold() in {
-            name.casefold() for name in self.request.exclude
-        }
         try:
             speaker.rendering = Rendering.capture(speaker.soco)
-            if silenced:
-                # Its group chimes, but this zone asked for quiet.
-                speaker.soco.mute = True
-                speaker.result.outcome = Outcome.SKIPPED
-                speaker.result.reason = "excluded"
-                speaker.result.detail = "Muted while its group chimed"
-            else:
-                speaker.rendering.prepare_chime(speaker.soco, self.request.volume)
         except Exception as err:  # isolation per speaker
             reason, detail = describe(err)
             speaker.fail(reason, f"snapshot: {detail}")
-        speaker.result.timings["snapshot"] = (
-            self.wait.get("snapshot", 0.0) + time.monotonic() - start
-        )
+        speaker.result.timings["snapshot"] = time.monotonic() - start
+
+    def prepare_speaker(self, speaker: Speaker) -> None:
+        """Make the chime audible on a speaker, or keep an excluded zone quiet."""
+        if not self.active or speaker.rendering is None:
+            return
+        silence = speaker.zone.name.casefold() in {
+            name.casefold() for name in self.request.exclude
+        }
+        try:
+            speaker.changed = speaker.rendering.prepare_chime(
+                speaker.soco, self.request.volume, silence=silence
+            )
+        except Exception as err:  # isolation per speaker
+            reason, detail = describe(err)
+            speaker.fail(reason, f"prepare: {detail}")
+            return
+        if silence:  # Its group chimes, but this zone asked for quiet.
+            speaker.result.outcome = Outcome.SKIPPED
+            speaker.result.reason = "excluded"
+            speaker.result.detail = "Muted while its group chimed"
 
     # Phase 3 and 4: load, then play in step with the other groups.
     def load(self) -> None:
@@ -234,13 +240,23 @@ class GroupChime:
         )
 
     def restore_speaker(self, speaker: Speaker) -> None:
-        """Give a speaker its volume, mute and EQ back."""
-        if speaker.rendering is None:
+        """Give a speaker back the volume and mute the chime changed."""
+        if speaker.rendering is None or not speaker.changed:
             return
         rendering = speaker.rendering
         start = time.monotonic()
-        if self._retry("restore", lambda: rendering.restore(speaker.soco), speaker):
+        if self._retry(
+            "restore",
+            lambda: rendering.restore(speaker.soco, speaker.changed),
+            speaker,
+        ):
             speaker.result.timings["restore"] = time.monotonic() - start
+
+    def restore_eq(self, speaker: Speaker) -> None:
+        """Check EQ once playback is back; it costs no silence there."""
+        if speaker.rendering is not None:
+            rendering = speaker.rendering
+            self._retry("restore", lambda: rendering.restore_eq(speaker.soco), speaker)
 
     def resume(self) -> None:
         """Play again what was playing; report sources UPnP cannot give back."""
@@ -312,6 +328,9 @@ class GroupChime:
     def finish_timings(self, first_play: float | None) -> None:
         """Copy the group's timings onto each of its zones."""
         for speaker in self.speakers:
+            speaker.result.timings["snapshot"] = speaker.result.timings.get(
+                "snapshot", 0.0
+            ) + self.wait.get("snapshot", 0.0)
             if self.play_times and first_play is not None:
                 speaker.result.timings["start"] = self.play_times[1] - first_play
             if "end" in self.wait:

@@ -44,21 +44,44 @@ class Rendering:
             fixed_volume=speaker.fixed_volume,
         )
 
-    def prepare_chime(self, speaker: SoCo, volume: int | None) -> None:
-        """Make the chime audible: unmute, and set its volume where allowed."""
+    def prepare_chime(
+        self, speaker: SoCo, volume: int | None, *, silence: bool = False
+    ) -> frozenset[str]:
+        """Make the chime audible, or an excluded zone quiet; say what changed."""
+        if silence:
+            if self.mute:
+                return frozenset()
+            speaker.mute = True
+            return frozenset({"mute"})
+        changed = set()
         if self.mute:
             speaker.mute = False
+            changed.add("mute")
         if volume is not None and not self.fixed_volume and volume != self.volume:
             speaker.volume = volume
+            changed.add("volume")
+        return frozenset(changed)
 
-    def restore(self, speaker: SoCo) -> None:
-        """Put the settings back; fixed-volume outputs refuse volume and EQ."""
-        if not self.fixed_volume:
+    def restore(self, speaker: SoCo, changed: frozenset[str]) -> None:
+        """Undo what the chime changed, before playback resumes."""
+        if "volume" in changed:
             speaker.volume = self.volume
+        if "mute" in changed:
+            speaker.mute = self.mute
+
+    def restore_eq(self, speaker: SoCo) -> None:
+        """The chime never sets EQ; put back whatever changed meanwhile.
+
+        Runs after playback resumed, so its reads cost no silence.
+        """
+        if self.fixed_volume:
+            return  # fixed outputs refuse EQ changes
+        if speaker.bass != self.bass:
             speaker.bass = self.bass
+        if speaker.treble != self.treble:
             speaker.treble = self.treble
+        if speaker.loudness != self.loudness:
             speaker.loudness = self.loudness
-        speaker.mute = self.mute
 
 
 def wait_settled(speaker: SoCo, timeout: float = SETTLE_TIMEOUT) -> str:

@@ -1,7 +1,5 @@
 """Automations: an event chimes the household, the result reaches another one."""
 
-from pathlib import Path
-
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
@@ -13,9 +11,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.sonos_chime.const import DOMAIN, EVENT_CHIME_PLAYED
 from sonos_emulator import Household, Track
 
-from .conftest import state_changing_actions
+from .conftest import put_in_library, state_changing_actions
 
-TEST_MEDIA = Path(__file__).parent.parent / "media"
 SONGS = [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}") for n in (1, 2, 3)]
 
 AUTOMATIONS = [
@@ -53,10 +50,7 @@ AUTOMATIONS = [
 @pytest.fixture
 def library_chime(hass: HomeAssistant) -> str:
     """A short chime the user dropped into the library."""
-    target = Path(hass.config.path("www", "sonos_chime", "short.mp3"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes((TEST_MEDIA / "chime_short.mp3").read_bytes())
-    return target.name
+    return put_in_library(hass, "short.mp3").name
 
 
 async def test_event_chimes_and_result_reaches_automations(

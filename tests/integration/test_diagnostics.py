@@ -1,11 +1,10 @@
 """Diagnostics: what a chime needs to be followed, without addresses or ids."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 from homeassistant.components.diagnostics import REDACTED
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -16,54 +15,19 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
-    CONF_ENABLED,
     CONF_HOSTS,
     CONF_MEDIA,
-    CONF_NAME,
     CONF_TIME,
-    CONF_TV,
-    CONF_VOLUME,
-    CONF_WEEKDAYS,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
-    CONF_ZONES,
     DOMAIN,
-    SUBENTRY_CHIME,
-    SUBENTRY_ZONE,
 )
 from sonos_emulator import Household
 
-TEST_MEDIA = Path(__file__).parent.parent / "media"
+from .conftest import chime_subentry, put_in_library, zone_subentry
+
 HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
 URL_MEDIA = "http://user:secret@nas.example/chimes/gong.mp3"
-
-
-def zone(speaker_name: str, household: Household) -> ConfigSubentryData:
-    uid = household[speaker_name].uid
-    return ConfigSubentryData(
-        data={CONF_ZONE_UID: uid, CONF_ZONE_NAME: speaker_name},
-        subentry_type=SUBENTRY_ZONE,
-        title=speaker_name,
-        unique_id=uid,
-    )
-
-
-def chime(name: str, media: str, *, enabled: bool) -> ConfigSubentryData:
-    return ConfigSubentryData(
-        data={
-            CONF_NAME: name,
-            CONF_MEDIA: media,
-            CONF_VOLUME: 20,
-            CONF_ZONES: [],
-            CONF_TIME: "07:30:00",
-            CONF_WEEKDAYS: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-            CONF_TV: "skip",
-            CONF_ENABLED: enabled,
-        },
-        subentry_type=SUBENTRY_CHIME,
-        title=name,
-        unique_id=None,
-    )
 
 
 @pytest.fixture
@@ -76,10 +40,19 @@ def entry(household: Household) -> MockConfigEntry:
         data={CONF_HOSTS: HOSTS},
         options={CONF_ALL_ZONES: False},
         subentries_data=[
-            zone("Kitchen", household),
-            zone("Chicken Coop", household),
-            chime("Bell", "short.mp3", enabled=True),
-            chime("Gong", URL_MEDIA, enabled=False),
+            zone_subentry(household, "Kitchen"),
+            zone_subentry(household, "Chicken Coop"),
+            chime_subentry(
+                "bell", name="Bell", media="short.mp3", at="07:30:00", volume=20
+            ),
+            chime_subentry(
+                "gong",
+                name="Gong",
+                media=URL_MEDIA,
+                at="07:30:00",
+                volume=20,
+                enabled=False,
+            ),
         ],
     )
 
@@ -87,9 +60,7 @@ def entry(household: Household) -> MockConfigEntry:
 @pytest.fixture
 def library(hass: HomeAssistant) -> None:
     """The Bell chime's file, in the library before setup."""
-    target = Path(hass.config.path("www", "sonos_chime", "short.mp3"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes((TEST_MEDIA / "chime_short.mp3").read_bytes())
+    put_in_library(hass, "short.mp3")
 
 
 def subentry_id(entry: MockConfigEntry, title: str) -> str:

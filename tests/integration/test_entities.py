@@ -19,10 +19,12 @@ from custom_components.sonos_chime.const import DOMAIN, SONOS_DOMAIN
 from custom_components.sonos_chime.schedule import next_fire
 from sonos_emulator import Household
 
-from .test_manager import (
+from .conftest import (
     MORNING,
-    capture_events,
     chime_subentry,
+)
+from .test_manager import (
+    capture_events,
     household_entry,
     outcomes,
     set_up,

@@ -1,8 +1,7 @@
 """The chime manager: zone switches, the event, results and reloads."""
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import time
-from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
@@ -15,73 +14,26 @@ from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
     CONF_ENABLED,
     CONF_HOSTS,
-    CONF_MEDIA,
-    CONF_NAME,
     CONF_TIME,
-    CONF_TV,
     CONF_VOLUME,
-    CONF_WEEKDAYS,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
-    CONF_ZONES,
     DOMAIN,
     EVENT_CHIME_PLAYED,
     SERVICE_PLAY,
-    SUBENTRY_CHIME,
     SUBENTRY_ZONE,
 )
 from custom_components.sonos_chime.manager import ChimeManager
 from sonos_emulator import Household
 from tests.conftest import MediaServer
 
-from .conftest import state_changing_actions
-
-TEST_MEDIA = Path(__file__).parent.parent / "media"
-MORNING = "morning"  # subentry id of the chime most tests use
-
-
-def zone_subentry(household: Household, name: str) -> dict[str, Any]:
-    """A zone subentry as the zone flow stores it."""
-    uid = household[name].uid
-    return {
-        "subentry_id": f"zone_{name.lower().replace(' ', '_')}",
-        "subentry_type": SUBENTRY_ZONE,
-        "title": name,
-        "unique_id": uid,
-        "data": {CONF_ZONE_UID: uid, CONF_ZONE_NAME: name},
-    }
-
-
-def chime_subentry(
-    subentry_id: str = MORNING,
-    *,
-    name: str = "Morning",
-    media: str = "short.mp3",
-    at: str = "07:00:00",
-    weekdays: Sequence[str] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-    zones: Sequence[str] = (),
-    enabled: bool = True,
-    volume: int | None = None,
-) -> dict[str, Any]:
-    """A chime subentry as the chime flow stores it."""
-    data: dict[str, Any] = {
-        CONF_NAME: name,
-        CONF_MEDIA: media,
-        CONF_ZONES: list(zones),
-        CONF_TIME: at,
-        CONF_WEEKDAYS: list(weekdays),
-        CONF_TV: "skip",
-        CONF_ENABLED: enabled,
-    }
-    if volume is not None:
-        data[CONF_VOLUME] = volume
-    return {
-        "subentry_id": subentry_id,
-        "subentry_type": SUBENTRY_CHIME,
-        "title": name,
-        "unique_id": None,
-        "data": data,
-    }
+from .conftest import (
+    MORNING,
+    chime_subentry,
+    put_in_library,
+    state_changing_actions,
+    zone_subentry,
+)
 
 
 def household_entry(
@@ -105,16 +57,6 @@ def household_entry(
         ],
         entry_id=entry_id,
     )
-
-
-def put_in_library(
-    hass: HomeAssistant, name: str, source: str = "chime_short.mp3"
-) -> Path:
-    """A chime file in config/www/sonos_chime, as a user drops it there."""
-    target = Path(hass.config.path("www", "sonos_chime", name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes((TEST_MEDIA / source).read_bytes())
-    return target
 
 
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> ChimeManager:

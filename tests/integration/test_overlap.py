@@ -7,7 +7,8 @@ import pytest
 
 from sonos_emulator import Household, Track
 
-from .test_services import drop_in_library, play
+from .conftest import put_in_library
+from .test_services import play
 
 
 @pytest.mark.usefixtures("loaded_entry")
@@ -20,8 +21,8 @@ async def test_overlapping_plays_restore_the_state_from_before_the_first(
     )
     kitchen.set_volume(9)
     kitchen.play_queue(track=3, position=40.0)
-    drop_in_library(hass, "long.mp3", "chime_long.mp3")
-    drop_in_library(hass, "short.mp3", "chime_short.mp3")
+    put_in_library(hass, "long.mp3", "chime_long.mp3")
+    put_in_library(hass, "short.mp3", "chime_short.mp3")
     kitchen.clear_events()
 
     first = hass.async_create_task(

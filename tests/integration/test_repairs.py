@@ -20,12 +20,14 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household
 
-from .test_manager import (
+from .conftest import (
     MORNING,
-    capture_events,
     chime_subentry,
-    household_entry,
     put_in_library,
+)
+from .test_manager import (
+    capture_events,
+    household_entry,
     set_up,
     touched,
 )

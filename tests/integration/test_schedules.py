@@ -24,10 +24,12 @@ from custom_components.sonos_chime.const import (
 from custom_components.sonos_chime.schedule import WEEKDAYS
 from sonos_emulator import Household, Track
 
-from .test_manager import (
+from .conftest import (
     MORNING,
-    capture_events,
     chime_subentry,
+)
+from .test_manager import (
+    capture_events,
     household_entry,
     outcomes,
     set_up,

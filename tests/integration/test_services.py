@@ -1,6 +1,5 @@
 """The sonos_chime.play action against the emulated household."""
 
-from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -17,9 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from sonos_emulator import Household, Track
 
-from .conftest import state_changing_actions
+from .conftest import put_in_library, state_changing_actions
 
-TEST_MEDIA = Path(__file__).parent.parent / "media"
 RADIO = "x-rincon-mp3radio://radio.example.com/stream.mp3"
 
 
@@ -42,12 +40,6 @@ async def assert_translated(
     message = str(err)
     assert message != key
     assert "{" not in message
-
-
-def drop_in_library(hass: HomeAssistant, name: str, source: str) -> None:
-    """A user's own chime, copied into config/www/sonos_chime."""
-    target = Path(hass.config.path("www", "sonos_chime", name))
-    target.write_bytes((TEST_MEDIA / source).read_bytes())
 
 
 @pytest.mark.usefixtures("loaded_entry")
@@ -133,7 +125,7 @@ async def test_several_households(
         assert state_changing_actions(other) == []
 
         # Naming one works, and only that household chimes.
-        drop_in_library(hass, "short.mp3", "chime_short.mp3")
+        put_in_library(hass, "short.mp3", "chime_short.mp3")
         response = await play(hass, media="short.mp3", config_entry_id=second.entry_id)
         assert list(response["zones"]) == ["Barn"]
         assert state_changing_actions(household) == []
@@ -183,7 +175,7 @@ async def test_play_library_chime_and_resume(
     living_room.set_source(RADIO, state="PLAYING")
     coop.set_queue([Track("x-file-cifs://nas/music/coop.mp3", "Coop song")])
     coop.play_queue(track=1, position=10.0, state="PAUSED_PLAYBACK")
-    drop_in_library(hass, "short.mp3", "chime_short.mp3")
+    put_in_library(hass, "short.mp3", "chime_short.mp3")
     before = {sp.name: sp.state() for sp in household.speakers}
     household.clear_events()
 

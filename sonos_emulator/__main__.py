@@ -7,6 +7,7 @@ import threading
 from types import FrameType
 
 from .household import DEFAULT_NAMES, Household
+from .timing import PROFILES, REALISTIC
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -22,6 +23,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--first-ip", default="127.0.0.2", help="first speaker address")
     parser.add_argument("--port", type=int, default=1400, help="port of every speaker")
     parser.add_argument("--household-id", default="Sonos_emulated")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=REALISTIC.name,
+        help="timing: how long speakers take to answer (default: %(default)s)",
+    )
     return parser.parse_args(argv)
 
 
@@ -41,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         first_ip=args.first_ip,
         port=args.port,
         household_id=args.household_id,
+        profile=args.profile,
     ) as household:
         for speaker in household.speakers:
             print(f"{speaker.name}\t{speaker.ip}:{speaker.port}\t{speaker.uid}")

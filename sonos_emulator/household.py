@@ -1,16 +1,21 @@
 """The household: speakers, zone groups, the shared lock, threads and timeline."""
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 import ipaddress
+from random import Random
 import threading
 import time
 from types import TracebackType
 from typing import Any, Self
 from xml.etree import ElementTree as ET
 
+from .eventing import Eventing
 from .scpd import SOFTWARE_VERSION
+from .services.alarm import Alarm
 from .sources import Track
 from .speaker import Speaker
+from .timing import REALISTIC, Profile, profile_named
 
 DEFAULT_NAMES = ("Kitchen", "Living Room", "Chicken Coop")
 OUI = "000E58"  # Sonos, Inc.
@@ -31,19 +36,32 @@ class Household:
         first_ip: str = "127.0.0.2",
         port: int = 1400,
         household_id: str = "Sonos_emulated",
+        profile: str | Profile = REALISTIC,
+        *,
+        ws_port: int = 1443,
+        audio_clip: Mapping[str, str | bool] | None = None,
     ) -> None:
-        """Lay out the speakers; nothing listens until :meth:`start`."""
+        """Lay out the speakers; ``audio_clip`` maps names to Speaker.set_audio_clip."""
         self.household_id = household_id
         self.port = port
+        self.ws_port = ws_port
+        self.profile = profile_named(profile)
         self.lock = threading.RLock()
         self.stopping = threading.Event()
         self.catalog: dict[str, Track] = {}
+        self.alarms: list[Alarm] = []
+        self.alarm_list_version = 1
         self._wall_offset = time.time() - time.monotonic()
         self._threads: list[threading.Thread] = []
         self._threads_lock = threading.Lock()
         self._started = False
         self._group_seq = 0
         self._group_ids: dict[str, str] = {}
+        # (moment, ZoneGroupState) the topology shows from then on, oldest first.
+        self._published: list[tuple[float, str]] = []
+        self._shown: str | None = None
+        self._rng = Random(household_id)  # noqa: S311 - timing jitter, not secrets
+        self.eventing = Eventing(self)
         base = ipaddress.IPv4Address(first_ip)
         self.speakers: list[Speaker] = []
         for offset, name in enumerate(names):
@@ -53,11 +71,14 @@ class Household:
             raise ValueError("speaker names must be unique")
         for speaker in self.speakers:
             self._new_group_id(speaker.uid)
+        for name, mode in (audio_clip or {}).items():
+            self[name].set_audio_clip(mode)
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> Self:
         """Bind every speaker; on any failure nothing is left listening."""
         self.stopping.clear()
+        self.eventing.reopen()
         self._started = True
         try:
             for speaker in self.speakers:
@@ -73,6 +94,7 @@ class Household:
             return
         self._started = False
         self.stopping.set()
+        self.eventing.close()
         for speaker in self.speakers:
             speaker.unbind()
         while True:
@@ -136,6 +158,18 @@ class Household:
         """Accept a name or a Speaker."""
         return ref if isinstance(ref, Speaker) else self[ref]
 
+    # -------------------------------------------------------------- alarms
+    def add_alarm(self, room: str | Speaker, **settings: Any) -> Alarm:
+        """Add an alarm as the Sonos app would; ``settings`` are Alarm's fields."""
+        with self.lock:
+            speaker = self._speaker(room)
+            alarm_id = max((alarm.alarm_id for alarm in self.alarms), default=0) + 1
+            alarm = Alarm(alarm_id=alarm_id, room_uuid=speaker.uid, **settings)
+            self.alarms.append(alarm)
+            self.alarm_list_version += 1
+            speaker.record("alarm", alarm_id=alarm_id, action="created")
+            return alarm
+
     # -------------------------------------------------------------- groups
     def members_of(self, coordinator: Speaker) -> list[Speaker]:
         """A group's speakers: coordinator first, then address order."""
@@ -165,14 +199,52 @@ class Household:
         self._group_ids[coordinator_uid] = f"{coordinator_uid}:{self._group_seq}"
 
     def join(self, member: str | Speaker, coordinator: str | Speaker) -> None:
-        """Put ``member`` in ``coordinator``'s group, as the Sonos app does."""
-        with self.lock:
+        """Put ``member`` in ``coordinator``'s group; set-up, so it shows at once."""
+        with self.lock, self.regrouping(settle=False):
             self.join_group(self._speaker(member), self._speaker(coordinator))
 
     def unjoin(self, member: str | Speaker) -> None:
-        """Make ``member`` a standalone group again."""
-        with self.lock:
+        """Make ``member`` a standalone group again; shows at once."""
+        with self.lock, self.regrouping(settle=False):
             self.leave_group(self._speaker(member))
+
+    @contextmanager
+    def regrouping(self, *, settle: bool, rng: Random | None = None) -> Iterator[None]:
+        """Publish the topology a group change leaves, after the profile's settle time.
+
+        A real speaker answers the join or unjoin before ZoneGroupState (and its
+        event) shows the new groups. The change itself happens at once; what
+        GetZoneGroupState reports follows ``group_settle`` later.
+        """
+        with self.lock:
+            now = time.monotonic()
+            self._due_topology(now)
+            if self._shown is None and not self._published:
+                self._shown = self._live_zone_group_state()
+            yield
+            delay = self.profile.group_settle.draw(rng or self._rng) if settle else 0.0
+            last = self._published[-1][0] if self._published else now
+            self._published.append(
+                (max(now + delay, last), self._live_zone_group_state())
+            )
+            self._due_topology(now)
+
+    def _due_topology(self, now: float) -> None:
+        """Show every publication whose moment has come (live once none is left)."""
+        while self._published and self._published[0][0] <= now:
+            self._shown = self._published.pop(0)[1]
+        if not self._published:
+            self._shown = None
+
+    def upcoming_changes(self, now: float) -> list[float]:
+        """Moments at which the household changes by itself (for the event pump)."""
+        with self.lock:
+            moments = [moment for moment, _ in self._published]
+            for speaker in self.coordinators():
+                moment = speaker.transport.next_change(now)
+                if moment is not None:
+                    moments.append(moment)
+            return moments
 
     def join_group(self, member: Speaker, target: Speaker) -> None:
         """Join ``target``'s group; a coordinator first hands its own group over."""
@@ -244,7 +316,24 @@ class Household:
             speaker.clear_events()
 
     def zone_group_state(self) -> str:
-        """The ZoneGroupState document (no XML declaration, as SoCo expects)."""
+        """The ZoneGroupState document as published: a regroup shows once settled."""
+        with self.lock:
+            self._due_topology(time.monotonic())
+            if self._shown is not None:
+                return self._shown
+            return self._live_zone_group_state()
+
+    def published_group(self, speaker: Speaker) -> tuple[str, str, list[str]]:
+        """(coordinator uid, group ID, member uids) of ``speaker`` as published."""
+        root = ET.fromstring(self.zone_group_state())  # noqa: S314 - our own XML
+        for group in root.iter("ZoneGroup"):
+            uids = [member.get("UUID", "") for member in group.iter("ZoneGroupMember")]
+            if speaker.uid in uids:
+                return group.get("Coordinator", ""), group.get("ID", ""), uids
+        return speaker.uid, self.group_id(speaker.uid), [speaker.uid]
+
+    def _live_zone_group_state(self) -> str:
+        """The groups as they are (no XML declaration, as SoCo expects)."""
         with self.lock:
             root = ET.Element("ZoneGroupState")
             groups = ET.SubElement(root, "ZoneGroups")
@@ -256,12 +345,12 @@ class Household:
                     ID=self.group_id(coordinator.uid),
                 )
                 for sp in self.members_of(coordinator):
-                    ET.SubElement(group, "ZoneGroupMember", _member_attributes(sp))
+                    ET.SubElement(group, "ZoneGroupMember", member_attributes(sp))
             ET.SubElement(root, "VanishedDevices")
             return ET.tostring(root, encoding="unicode")
 
 
-def _member_attributes(speaker: Speaker) -> dict[str, str]:
+def member_attributes(speaker: Speaker) -> dict[str, str]:
     """Attributes of a ZoneGroupMember like a current S2 speaker sends."""
     return {
         "UUID": speaker.uid,

@@ -78,6 +78,7 @@ _VARIABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Flags": ("ui4", ()),
     "LEDState": ("string", ("On", "Off")),
     "ButtonLockState": ("string", ("On", "Off")),
+    "AutoplayIncludeLinkedZones": ("boolean", ()),
 }
 
 _SERVICES_SOURCE: dict[str, tuple[str, str]] = {
@@ -168,6 +169,14 @@ _SERVICES_SOURCE: dict[str, tuple[str, str]] = {
         GetButtonLockState() -> CurrentButtonLockState:ButtonLockState
         SetButtonLockState(DesiredButtonLockState:ButtonLockState)
         GetInvisible() -> CurrentInvisible:Invisible
+        GetAutoplayLinkedZones(Source:AutoplaySource) -> IncludeLinkedZones:AutoplayIncludeLinkedZones
+        GetAutoplayRoomUUID(Source:AutoplaySource) -> RoomUUID:AutoplayRoomUUID
+        """,
+    ),
+    "AlarmClock": (
+        "/AlarmClock/Control",
+        """
+        ListAlarms() -> CurrentAlarmList:A_ARG_TYPE_AlarmList, CurrentAlarmListVersion:AlarmListVersion
         """,
     ),
 }
@@ -237,6 +246,7 @@ SERVICES: dict[str, Service] = {
 }
 SERVICES_BY_CONTROL_URL = {svc.control_url: svc for svc in SERVICES.values()}
 SERVICES_BY_SCPD_URL = {svc.scpd_url: svc for svc in SERVICES.values()}
+SERVICES_BY_EVENT_URL = {svc.event_url: svc for svc in SERVICES.values()}
 
 
 def variable_type(name: str) -> tuple[str, tuple[str, ...]]:
@@ -350,7 +360,7 @@ def device_description(*, ip: str, uid: str, room_name: str) -> bytes:
         f"<url>/img/icon-{MODEL_NUMBER}.png</url></icon></iconList>"
         f"<displayVersion>{DISPLAY_VERSION}</displayVersion>"
         f"<roomName>{escape(room_name)}</roomName><displayName>One</displayName>"
-        + _services_xml("DeviceProperties", "ZoneGroupTopology")
+        + _services_xml("AlarmClock", "DeviceProperties", "ZoneGroupTopology")
         + sub_devices
         + "</device></root>"
     )

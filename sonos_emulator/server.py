@@ -7,8 +7,10 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import soap
+from .eventing import SubscriptionError
 from .scpd import (
     SERVICES_BY_CONTROL_URL,
+    SERVICES_BY_EVENT_URL,
     SERVICES_BY_SCPD_URL,
     device_description,
     scpd_xml,
@@ -20,6 +22,12 @@ if TYPE_CHECKING:
 
 SERVER_HEADER = "Linux UPnP/1.0 Sonos/83.1-61210 (ZPS18)"
 _XML = 'text/xml; charset="utf-8"'
+NO_BATTERY = (
+    b'<?xml version="1.0" ?>\n'
+    b'<?xml-stylesheet type="text/xsl" href="/xml/review.xsl"?>'
+    b"<ZPSupportInfo></ZPSupportInfo>"
+)
+"""/status/batterystatus of a mains-powered speaker: SoCo then says unsupported."""
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -80,9 +88,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Keep test output quiet."""
 
-    def _send(self, status: int, body: bytes, content_type: str = _XML) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = _XML,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Write a complete response (HTTP/1.0: the connection then closes)."""
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("EXT", "")
@@ -110,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, body)
         elif path in SERVICES_BY_SCPD_URL:
             self._send(200, scpd_xml(SERVICES_BY_SCPD_URL[path].name))
+        elif path == "/status/batterystatus":
+            self._send(200, NO_BATTERY)
         elif path == "/emulator/state":
             self._send_json(speaker.state())
         elif path == "/emulator/events":
@@ -137,8 +155,42 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._soap(service.name, self._body())
 
+    def do_SUBSCRIBE(self) -> None:
+        """GENA: a new subscription (CALLBACK + NT) or a renewal (SID)."""
+        service = SERVICES_BY_EVENT_URL.get(self.path.split("?", 1)[0])
+        if service is None:
+            self._send(404, b"Not Found", "text/plain")
+            return
+        eventing = self.speaker.household.eventing
+        try:
+            subscription, fresh = eventing.subscribe_or_renew(
+                self.speaker, service.name, self.headers
+            )
+        except SubscriptionError as err:
+            self._send(err.status, str(err).encode(), "text/plain")
+            return
+        headers = {"SID": subscription.sid, "TIMEOUT": f"Second-{subscription.timeout}"}
+        self._send(200, b"", "text/plain", headers)
+        if fresh:
+            self.wfile.flush()
+            eventing.activate(subscription)
+
+    def do_UNSUBSCRIBE(self) -> None:
+        """GENA: end the subscription named by SID."""
+        service = SERVICES_BY_EVENT_URL.get(self.path.split("?", 1)[0])
+        if service is None:
+            self._send(404, b"Not Found", "text/plain")
+            return
+        eventing = self.speaker.household.eventing
+        try:
+            eventing.unsubscribe(self.speaker, service.name, self.headers.get("SID"))
+        except SubscriptionError as err:
+            self._send(err.status, str(err).encode(), "text/plain")
+            return
+        self._send(200, b"", "text/plain")
+
     def _soap(self, service: str, body: bytes) -> None:
-        """Parse, delay, maybe fail, dispatch and answer one SOAP call."""
+        """Parse, wait for a free slot, take the profile's time, answer one call."""
         speaker = self.speaker
         try:
             request = soap.parse_request(body, self.headers.get("SOAPACTION"), service)
@@ -148,6 +200,21 @@ class _Handler(BaseHTTPRequestHandler):
         speaker.record(
             "soap", service=service, action=request.action, args=request.args
         )
+        slots = speaker.slots
+        if slots is None:
+            self._answer(service, request)
+            return
+        with slots:
+            self._answer(service, request)
+
+    def _answer(self, service: str, request: soap.SoapRequest) -> None:
+        """Delay, maybe fail, dispatch and answer (a slot is held meanwhile)."""
+        speaker = self.speaker
+        profile = speaker.household.profile
+        work = profile.soap_delay(request.action, request.args, speaker.rng)
+        if work > 0 and speaker.interrupt.wait(work):
+            self.close_connection = True
+            return
         latency = speaker.faults.latency
         if latency > 0:
             if speaker.interrupt.wait(latency):
@@ -193,6 +260,8 @@ def apply_faults(speaker: Speaker, spec: dict[str, Any]) -> None:
         speaker.set_latency(float(spec["latency"]))
     if "media_fetch_delay" in spec:
         speaker.set_media_fetch_delay(float(spec["media_fetch_delay"]))
+    if "websocket" in spec:
+        speaker.set_websocket_fault(spec["websocket"])
     failures = spec.get("fail", [])
     if "action" in spec:
         failures = [spec, *failures]

@@ -19,6 +19,7 @@ DIDL_OPEN = (
     f'xmlns:r="{NS_R}" xmlns="{NS_DIDL}">'
 )
 DIDL_CLOSE = "</DIDL-Lite>"
+MUSIC_TRACK_CLASS = "object.item.audioItem.musicTrack"
 
 _RADIO_PREFIXES = (
     "x-rincon-mp3radio:",
@@ -99,6 +100,10 @@ class Track:
     duration: float = DEFAULT_TRACK_SECONDS
     creator: str = ""
     album: str = ""
+    didl: str = ""
+    """The children of the DIDL ``<item>`` a controller enqueued it with, kept
+    (album art, class, res protocolInfo ...) as real speakers keep them; empty
+    for tracks set up from Python, which are described from the fields above."""
 
 
 @dataclass(slots=True)
@@ -155,10 +160,75 @@ def title_from_uri(uri: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
+def enqueued_item(metadata: str, track: Track) -> str:
+    """The children of the first DIDL ``<item>`` in ``metadata``, to keep in the queue.
+
+    Written back with the standard prefixes so they fit any DIDL-Lite root.
+    What a speaker adds to every entry is added when missing: the class and a
+    ``res`` (with the duration the speaker found). Empty when there is nothing
+    worth keeping: no metadata, a container, unparseable XML, or an item
+    without a title (SoCo's ``add_uri_to_queue`` sends one), which the speaker
+    describes from the track itself.
+    """
+    if not metadata or not metadata.lstrip().startswith("<"):
+        return ""
+    try:
+        root = ET.fromstring(metadata)  # noqa: S314 - local test peer
+    except ET.ParseError:
+        return ""
+    item = root.find(f"{{{NS_DIDL}}}item")
+    if item is None or not (item.findtext(f"{{{NS_DC}}}title") or "").strip():
+        return ""
+    res = item.find(f"{{{NS_DIDL}}}res")
+    if res is None:
+        res = ET.Element(f"{{{NS_DIDL}}}res", protocolInfo=protocol_info(track.uri))
+        res.text = track.uri
+        item.insert(0, res)
+    res.attrib.setdefault("duration", hms(track.duration))
+    if item.find(f"{{{NS_UPNP}}}class") is None:
+        ET.SubElement(item, f"{{{NS_UPNP}}}class").text = MUSIC_TRACK_CLASS
+    return "".join(_element_xml(child) for child in item)
+
+
+_PREFIXES = {NS_DIDL: "", NS_DC: "dc", NS_UPNP: "upnp", NS_R: "r"}
+
+
+def _element_xml(element: ET.Element) -> str:
+    """Serialise with the DIDL-Lite root's prefixes (others declared in place)."""
+    declared: dict[str, str] = {}
+
+    def name(tag: str) -> str:
+        if not tag.startswith("{"):
+            return tag
+        namespace, local = tag[1:].split("}", 1)
+        prefix = _PREFIXES.get(namespace)
+        if prefix is None:
+            prefix = declared.setdefault(namespace, f"ns{len(declared)}")
+        return f"{prefix}:{local}" if prefix else local
+
+    tag = name(element.tag)
+    attributes = "".join(
+        f" {name(key)}={quoteattr(value)}" for key, value in element.attrib.items()
+    )
+    inner = escape(element.text or "") + "".join(
+        _element_xml(child) for child in element
+    )
+    declarations = "".join(
+        f" xmlns:{prefix}={quoteattr(namespace)}"
+        for namespace, prefix in declared.items()
+    )
+    return f"<{tag}{declarations}{attributes}>{inner}</{tag}>"
+
+
 def track_item(
     track: Track, item_id: str, parent_id: str, *, with_duration: bool = True
 ) -> str:
-    """Render one DIDL <item> for a music track."""
+    """Render one DIDL <item> for a music track, with the given ids."""
+    if track.didl:
+        return (
+            f"<item id={quoteattr(item_id)} parentID={quoteattr(parent_id)} "
+            f'restricted="true">{track.didl}</item>'
+        )
     duration = f" duration={quoteattr(hms(track.duration))}" if with_duration else ""
     parts = [
         f"<item id={quoteattr(item_id)} parentID={quoteattr(parent_id)} "
@@ -166,7 +236,7 @@ def track_item(
         f"<res protocolInfo={quoteattr(protocol_info(track.uri))}{duration}>"
         f"{escape(track.uri)}</res>",
         f"<dc:title>{escape(track.title)}</dc:title>",
-        "<upnp:class>object.item.audioItem.musicTrack</upnp:class>",
+        f"<upnp:class>{MUSIC_TRACK_CLASS}</upnp:class>",
     ]
     if track.creator:
         parts.append(f"<dc:creator>{escape(track.creator)}</dc:creator>")

@@ -1,11 +1,13 @@
 """One emulated speaker: identity, sound settings, faults, events, Python API."""
 
 from dataclasses import dataclass, field
+import random
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from . import media
+from . import audio_clip, media
+from .audio_clip import Clip, ClipServer
 from .scpd import PLAY_MODES
 from .server import SpeakerServer
 from .sources import Kind, Track, hms, kind_of
@@ -24,6 +26,7 @@ class Faults:
     latency: float = 0.0
     fetch_delay: float = 0.0
     actions: dict[str, list[Any]] = field(default_factory=dict)
+    websocket: str | None = None  # audio_clip.REFUSE or ERROR
 
     def take(self, action: str) -> int | None:
         """The error code to answer ``action`` with, consuming one use."""
@@ -43,6 +46,7 @@ class Faults:
         return {
             "latency": self.latency,
             "media_fetch_delay": self.fetch_delay,
+            "websocket": self.websocket,
             "actions": {
                 name: {"code": code, "times": times}
                 for name, (code, times) in self.actions.items()
@@ -73,12 +77,22 @@ class Speaker:
         self.supports_fixed = False
         self.led_state = "On"
         self.button_lock = "Off"
+        self.channel_volumes = {"LF": 100, "RF": 100}
+        """Balance: per-channel levels under the master volume (replaced, not mutated)."""
+        self.ramp: object | None = None
+        """Token of the RampToVolume in progress; a new ramp replaces it."""
         self.group_volume_snapshot: dict[str, int] = {}
         self.faults = Faults()
         self.offline = False
         self.interrupt = threading.Event()
         self._events: list[dict[str, Any]] = []
         self._server: SpeakerServer | None = None
+        self.audio_clip = audio_clip.SUPPORTED
+        self.clip: Clip | None = None
+        self._clip_server: ClipServer | None = None
+        self.rng = random.Random(uid)  # noqa: S311 - timing jitter, not secrets
+        concurrency = household.profile.concurrency
+        self.slots = threading.BoundedSemaphore(concurrency) if concurrency else None
 
     def __repr__(self) -> str:
         """Name and address, enough to tell speakers apart in test output."""
@@ -128,6 +142,7 @@ class Speaker:
         }
         with self._lock:
             self._events.append(event)
+        self.household.eventing.changed(kind)
 
     def events(self) -> list[dict[str, Any]]:
         """This speaker's events, oldest first (transitions settled first)."""
@@ -174,6 +189,9 @@ class Speaker:
                 "queue_length": len(own.queue),
                 "fixed_volume": self.fixed_volume,
                 "online": not self.offline,
+                "timing": self.household.profile.describe(),
+                "audio_clip": self.audio_clip,
+                "clip": self.clip.describe(self.household) if self.clip else None,
                 "faults": self.faults.describe(),
             }
 
@@ -182,9 +200,15 @@ class Speaker:
         """What the household's music library knows about ``uri``."""
         return self.household.catalog.get(uri)
 
+    def start_delay(self) -> float:
+        """How long this speaker buffers before a Play is heard (the profile's)."""
+        return self.household.profile.start.draw(self.rng)
+
     def start_fetch(self, transport: Transport, uri: str, generation: int) -> None:
         """Fetch ``uri`` in a background thread, then hand the result back."""
-        delay = self.faults.fetch_delay
+        delay = self.faults.fetch_delay + self.household.profile.media_fetch.draw(
+            self.rng
+        )
         stop = self.household.stopping
 
         def run() -> None:
@@ -273,6 +297,17 @@ class Speaker:
             self.supports_fixed = True
             self.change(fixed_volume=bool(fixed))
 
+    @property
+    def supports_audio_clip(self) -> bool:
+        """Whether loadAudioClip works here (see :mod:`.audio_clip`)."""
+        return self.audio_clip == audio_clip.SUPPORTED
+
+    def set_audio_clip(self, mode: str | bool) -> None:
+        """``"supported"``, ``"unsupported"`` (S2 without it) or ``"none"`` (S1)."""
+        with self._lock:
+            self.audio_clip = audio_clip.mode_of(mode)
+        self._sync_clip_server()
+
     def set_play_mode(self, mode: str) -> None:
         """Set NORMAL, REPEAT_ALL, SHUFFLE, ... on this speaker's transport."""
         mode = mode.upper()
@@ -315,6 +350,7 @@ class Speaker:
             self.record("fault", fault="offline")
         if server is not None:
             server.stop()
+        self._stop_clip_server()
 
     def go_online(self) -> None:
         """Listen again on the same address."""
@@ -346,11 +382,21 @@ class Speaker:
         with self._lock:
             self.faults.fetch_delay = max(0.0, float(seconds))
 
+    def set_websocket_fault(self, fault: str | None) -> None:
+        """Break the wss port: ``"refuse"``, ``"error"`` or None (see audio_clip)."""
+        if fault is not None and fault not in audio_clip.WEBSOCKET_FAULTS:
+            raise ValueError(f"websocket must be one of {audio_clip.WEBSOCKET_FAULTS}")
+        with self._lock:
+            self.faults.websocket = fault
+            self.record("fault", fault="websocket", mode=fault)
+        self._sync_clip_server()
+
     def clear_faults(self) -> None:
         """Remove every injected fault and come back online."""
         with self._lock:
             self.faults = Faults()
         self.go_online()
+        self._sync_clip_server()
 
     # ------------------------------------------------------------ lifecycle
     def bind(self) -> None:
@@ -360,6 +406,7 @@ class Speaker:
                 self.interrupt.clear()
                 self._server = SpeakerServer(self)
                 self._server.start()
+            self._start_clip_server()
 
     def unbind(self) -> None:
         """Close the server and join its threads."""
@@ -368,3 +415,28 @@ class Speaker:
             self.interrupt.set()
         if server is not None:
             server.stop()
+        self._stop_clip_server()
+
+    def _start_clip_server(self) -> None:
+        """Open the wss port if this speaker should have it open."""
+        with self._lock:
+            if self._clip_server is None and audio_clip.should_listen(self):
+                server = ClipServer(self)
+                server.start()
+                self._clip_server = server
+
+    def _stop_clip_server(self) -> None:
+        """Close the wss port (never call with the lock held: handlers take it)."""
+        with self._lock:
+            server, self._clip_server = self._clip_server, None
+        if server is not None:
+            server.stop()
+
+    def _sync_clip_server(self) -> None:
+        """Open or close the wss port after a capability or fault change."""
+        with self._lock:
+            wanted = audio_clip.should_listen(self)
+        if wanted:
+            self._start_clip_server()
+        else:
+            self._stop_clip_server()

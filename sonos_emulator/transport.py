@@ -31,6 +31,8 @@ PLAYING = "PLAYING"
 PAUSED = "PAUSED_PLAYBACK"
 STOPPED = "STOPPED"
 TRANSITIONING = "TRANSITIONING"
+NO_CONTENT = "ERROR_NO_CONTENT"
+"""TransportStatus after media the speaker could not fetch or decode."""
 _REPEAT_ONE = frozenset({"REPEAT_ONE", "SHUFFLE_REPEAT_ONE"})
 _WRAPPING = frozenset({"REPEAT_ALL", "SHUFFLE", *_REPEAT_ONE})
 _MIN_TRACK = 0.05
@@ -53,6 +55,7 @@ class Transport:
         self.play_mode = "NORMAL"
         self.crossfade = False
         self.fetching = False
+        self.status = "OK"
         self.title = ""
         self.duration: float | None = None
         self.loaded = False
@@ -90,6 +93,17 @@ class Transport:
         if self.kind == Kind.HTTP and not self.loaded:
             return None
         return self.duration
+
+    def next_change(self, now: float) -> float | None:
+        """When the clock changes the state by itself next (a transition or track end)."""
+        if self._transition_until is not None and self._transition_until > now:
+            return self._transition_until
+        if self.state != PLAYING or self._anchor is None or self.fetching:
+            return None
+        duration = self.track_duration()
+        if duration is None:
+            return None
+        return self._anchor + max(duration, _MIN_TRACK) - self._pos
 
     def settle(self, now: float) -> None:
         """Apply every transition that has happened by ``now``."""
@@ -209,6 +223,7 @@ class Transport:
         self._cancel_fetch()
         self._transition_until = None
         self.uri, self.metadata, self.kind = uri, metadata, kind_of(uri)
+        self.status = "OK"
         self.state, self._pos, self._anchor = STOPPED, 0.0, None
         self.loaded = self.kind != Kind.HTTP
         if self.kind == Kind.QUEUE:
@@ -264,25 +279,43 @@ class Transport:
         if self.kind == Kind.QUEUE and self.track == 0:
             self._set_track(1, now)
         self.state, self._anchor = PLAYING, self._resume_at(now)
+        self._buffer(self.owner.start_delay())
         self._emit(now)
 
+    def _buffer(self, seconds: float) -> None:
+        """TRANSITIONING while the speaker buffers what it starts; the clock holds."""
+        if seconds > 0 and self._anchor is not None:
+            self._anchor += seconds
+            self._transition_until = self._anchor
+
     def pause(self, now: float) -> None:
-        """Pause keeps the position; live inputs refuse with 701."""
+        """Pause keeps the position; 701 for live inputs and when not playing.
+
+        A radio stream cannot hold its place: pausing it stops it, as real
+        speakers report for TuneIn and other ``x-sonosapi-stream:`` stations.
+        """
         self.settle(now)
         if self.kind in LIVE_INPUT_KINDS:
             raise UPnPError(701, "live input cannot pause")
-        if self.fetching:
+        if self.kind == Kind.RADIO and self.state == PLAYING and not self.fetching:
+            self.state, self._pos, self._anchor = STOPPED, 0.0, None
+            self._transition_until = None
+        elif self.fetching:
             self._cancel_fetch()
             self.state = PAUSED
         elif self.state == STOPPED:
             raise UPnPError(701, "not playing")
+        elif self.state == PAUSED:
+            raise UPnPError(701, "already paused")
         elif self.state == PLAYING:
             self._pos, self._anchor, self.state = self.position(now), None, PAUSED
         self._emit(now)
 
     def stop(self, now: float) -> None:
-        """Stop returns to the start of the current track."""
+        """Stop returns to the start of the current track; inputs refuse with 701."""
         self.settle(now)
+        if self.kind in LIVE_INPUT_KINDS:
+            raise UPnPError(701, "live input cannot stop")
         self._cancel_fetch()
         self._transition_until = None
         if self.kind in {Kind.NONE, Kind.MEMBER}:
@@ -314,7 +347,7 @@ class Transport:
         self._restart_clock(seconds, now)
 
     def step(self, forward: bool, now: float) -> None:
-        """Next/Previous within the queue; 711 past either end (NORMAL mode)."""
+        """Next/Previous within the queue; 711 past either end (no repeat)."""
         self.settle(now)
         if self.kind != Kind.QUEUE or not self.queue:
             raise UPnPError(701, "not playing the queue")
@@ -323,7 +356,7 @@ class Transport:
         elif self.track > 1:
             target = self.track - 1
         else:
-            target = len(self.queue) if self.play_mode in _WRAPPING else 1
+            target = len(self.queue) if self.play_mode in _WRAPPING else None
         if target is None:
             raise UPnPError(711, "end of queue")
         self._set_track(target, now)
@@ -347,6 +380,7 @@ class Transport:
     # ------------------------------------------------------------ http fetch
     def _start_fetch(self, now: float) -> None:
         """Go TRANSITIONING and let the owner fetch the URI in the background."""
+        self.status = "OK"
         self._fetch_gen += 1
         self.fetching = True
         self.state, self._pos, self._anchor, self.loaded = STOPPED, 0.0, None, False
@@ -369,7 +403,7 @@ class Transport:
             self.duration, self.loaded = result.duration, True
             self.state, self._pos, self._anchor = PLAYING, 0.0, self._resume_at(now)
         else:
-            self.state = STOPPED
+            self.state, self.status = STOPPED, NO_CONTENT
         self._emit(now)
 
     # ----------------------------------------------------------------- queue

@@ -42,13 +42,20 @@ def emulator_network(socket_enabled: None) -> Iterator[None]:
 def household_factory(
     emulator_network: None,
 ) -> Iterator[Callable[..., Household]]:
-    """Start households on demand; every one is stopped when the test ends."""
+    """Start households on demand; every one is stopped when the test ends.
+
+    Households answer at once (the fast profile) unless a test asks for the
+    realistic one, which the emulator itself defaults to.
+    """
     started: list[Household] = []
 
     def start(
-        names: Sequence[str] = DEFAULT_NAMES, first_ip: str = f"{EMULATOR_NET}.2"
+        names: Sequence[str] = DEFAULT_NAMES,
+        first_ip: str = f"{EMULATOR_NET}.2",
+        profile: str = "fast",
     ) -> Household:
-        household = Household(names=names, first_ip=first_ip).start()
+        household = Household(names=names, first_ip=first_ip, profile=profile)
+        household.start()
         started.append(household)
         return household
 
@@ -58,9 +65,14 @@ def household_factory(
 
 
 @pytest.fixture
-def household(household_factory: Callable[..., Household]) -> Household:
-    """The default household: Kitchen, Living Room and Chicken Coop."""
-    return household_factory()
+def household(
+    request: pytest.FixtureRequest, household_factory: Callable[..., Household]
+) -> Household:
+    """The default household: Kitchen, Living Room and Chicken Coop.
+
+    Fast unless a test is parametrized indirectly with a profile name.
+    """
+    return household_factory(profile=getattr(request, "param", "fast"))
 
 
 class MediaServer:

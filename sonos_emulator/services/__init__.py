@@ -1,9 +1,10 @@
 """Action handlers per UPnP service, and the dispatcher that checks arguments."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 import time
 from typing import TYPE_CHECKING
+from xml.sax.saxutils import quoteattr
 
 from ..scpd import SERVICES
 from ..soap import SoapRequest, UPnPError
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
 FIXED_VOLUME_ERROR = 501
 """What a fixed-output speaker answers to volume/EQ changes (real Ports send 501)."""
 MEMBER_ERROR = 800
-"""What a group member answers to transport and group commands."""
+"""What a group member answers to transport and queue commands."""
+GROUP_MEMBER_ERROR = 701
+"""What a group member answers to GroupRenderingControl ("not the coordinator")."""
 
 
 @dataclass(slots=True)
@@ -56,14 +59,64 @@ class Call:
             return False
         raise UPnPError(402, f"{name} is not a boolean")
 
-    def require_coordinator(self) -> None:
+    def require_coordinator(self, code: int = MEMBER_ERROR) -> None:
         """Group members refuse transport commands with 800, as real ones do."""
         if not self.speaker.is_coordinator:
-            raise UPnPError(MEMBER_ERROR, "command not allowed on a group member")
+            raise UPnPError(code, "command not allowed on a group member")
 
 
 type Handler = Callable[[Call], dict[str, object]]
 HANDLERS: dict[tuple[str, str], Handler] = {}
+
+type StateReader = Callable[["Speaker"], dict[str, str]]
+EVENTED: dict[str, StateReader] = {}
+"""Per service: the variables a NOTIFY carries (name -> text), read under the lock.
+
+For a LastChange service the reader returns the rendered elements of the
+``LastChange`` document instead, keyed by variable (and channel).
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LastChange:
+    """How a service wraps its variables into one ``LastChange`` document."""
+
+    namespace: str
+    full: bool
+    """True: every event repeats every variable (AVTransport); False: what changed."""
+
+    def document(self, elements: Iterable[str]) -> str:
+        """The ``LastChange`` value for these rendered elements."""
+        extra = f' xmlns:r="{NS_RINCON}"' if self.full else ""
+        return (
+            f'<Event xmlns="{self.namespace}"{extra}><InstanceID val="0">'
+            + "".join(elements)
+            + "</InstanceID></Event>"
+        )
+
+
+LAST_CHANGE: dict[str, LastChange] = {}
+NS_RINCON = "urn:schemas-rinconnetworks-com:metadata-1-0/"
+
+
+def evented(
+    service: str, last_change: LastChange | None = None
+) -> Callable[[StateReader], StateReader]:
+    """Register the reader of ``service``'s evented variables."""
+
+    def register(reader: StateReader) -> StateReader:
+        EVENTED[service] = reader
+        if last_change is not None:
+            LAST_CHANGE[service] = last_change
+        return reader
+
+    return register
+
+
+def element(tag: str, value: object, **attributes: str) -> str:
+    """One ``<Tag [channel=..] val=".."/>`` of a LastChange document."""
+    rendered = "".join(f" {name}={quoteattr(v)}" for name, v in attributes.items())
+    return f"<{tag}{rendered} val={quoteattr(_text(value))}/>"
 
 
 def action(service: str, name: str | None = None) -> Callable[[Handler], Handler]:
@@ -103,7 +156,14 @@ def dispatch(speaker: Speaker, request: SoapRequest) -> list[tuple[str, str]]:
 
 def _register_all() -> None:
     """Import the handler modules so their decorators run."""
-    from . import avtransport, content, rendering, topology  # noqa: F401, PLC0415
+    from . import (  # noqa: F401, PLC0415
+        alarm,
+        avtransport,
+        content,
+        properties,
+        rendering,
+        topology,
+    )
 
 
 _register_all()

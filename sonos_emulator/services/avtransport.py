@@ -1,5 +1,8 @@
 """AVTransport: sources, transport control, the queue and grouping."""
 
+import time
+from typing import TYPE_CHECKING
+
 from ..scpd import PLAY_MODES
 from ..soap import UPnPError
 from ..sources import (
@@ -7,6 +10,7 @@ from ..sources import (
     DEFAULT_TRACK_SECONDS,
     Kind,
     Track,
+    enqueued_item,
     hms,
     kind_of,
     parse_didl,
@@ -15,7 +19,10 @@ from ..sources import (
     title_from_uri,
 )
 from ..transport import PLAYING
-from . import Call, action
+from . import Call, LastChange, action, element, evented
+
+if TYPE_CHECKING:
+    from ..speaker import Speaker
 
 SERVICE = "AVTransport"
 _MAX_COUNT = "2147483647"
@@ -27,7 +34,7 @@ def _track_from(call: Call, uri: str, metadata: str) -> Track:
         raise UPnPError(402, "empty URI")
     info = parse_didl(metadata)
     known = call.household.catalog.get(uri)
-    return Track(
+    track = Track(
         uri=uri,
         title=info.title or (known.title if known else "") or title_from_uri(uri),
         duration=info.duration
@@ -36,6 +43,8 @@ def _track_from(call: Call, uri: str, metadata: str) -> Track:
         creator=info.creator or (known.creator if known else ""),
         album=info.album or (known.album if known else ""),
     )
+    track.didl = enqueued_item(metadata, track)
+    return track
 
 
 @action(SERVICE)
@@ -51,7 +60,8 @@ def SetAVTransportURI(call: Call) -> dict[str, object]:  # noqa: N802
             raise UPnPError(402, "no such speaker") from err
         if target is speaker:
             raise UPnPError(402, "a speaker cannot join itself")
-        household.join_group(speaker, target)
+        with household.regrouping(settle=True, rng=speaker.rng):
+            household.join_group(speaker, target)
         return {}
     call.require_coordinator()
     if kind in APP_ONLY_KINDS:
@@ -126,7 +136,7 @@ def GetTransportInfo(call: Call) -> dict[str, object]:  # noqa: N802
     transport = call.speaker.effective_transport()
     return {
         "CurrentTransportState": transport.reported_state(call.now),
-        "CurrentTransportStatus": "OK",
+        "CurrentTransportStatus": transport.status,
         "CurrentSpeed": "1",
     }
 
@@ -174,12 +184,12 @@ def GetTransportSettings(call: Call) -> dict[str, object]:  # noqa: N802
 
 @action(SERVICE)
 def SetPlayMode(call: Call) -> dict[str, object]:  # noqa: N802
-    """Unknown modes answer 712 (play mode not supported)."""
+    """712 (play mode not supported) for unknown modes and sources other than the queue."""
     call.require_coordinator()
     mode = call.arg("NewPlayMode").upper()
-    if mode not in PLAY_MODES:
-        raise UPnPError(712, "play mode not supported")
     transport = call.speaker.transport
+    if mode not in PLAY_MODES or transport.kind != Kind.QUEUE:
+        raise UPnPError(712, "play mode not supported")
     if transport.play_mode != mode:
         transport.play_mode = mode
         call.speaker.record("play_mode", call.now, play_mode=mode)
@@ -208,7 +218,7 @@ def GetCurrentTransportActions(call: Call) -> dict[str, object]:  # noqa: N802
     """What the controller may do now (live inputs cannot pause or seek)."""
     transport = call.speaker.effective_transport()
     actions = ["Set", "Stop", "Play"]
-    if transport.kind not in {Kind.TV, Kind.LINE_IN}:
+    if transport.kind not in {Kind.TV, Kind.LINE_IN, Kind.RADIO}:
         actions.append("Pause")
     if transport.track_duration() is not None:
         actions.append("X_DLNA_SeekTime")
@@ -286,8 +296,10 @@ def RemoveTrackRangeFromQueue(call: Call) -> dict[str, object]:  # noqa: N802
 
 @action(SERVICE)
 def RemoveAllTracksFromQueue(call: Call) -> dict[str, object]:  # noqa: N802
-    """Clear the queue (a playing queue stops)."""
+    """Clear the queue (a playing queue stops); 804 when it is already empty."""
     call.require_coordinator()
+    if not call.speaker.transport.queue:
+        raise UPnPError(804, "the queue is empty")
     call.speaker.transport.clear_queue(call.now)
     return {}
 
@@ -298,7 +310,8 @@ def BecomeCoordinatorOfStandaloneGroup(call: Call) -> dict[str, object]:  # noqa
     speaker, household = call.speaker, call.household
     delegated = ""
     if len(speaker.group_members()) > 1:
-        delegated = household.leave_group(speaker)
+        with household.regrouping(settle=True, rng=speaker.rng):
+            delegated = household.leave_group(speaker)
     return {
         "DelegatedGroupCoordinatorID": delegated,
         "NewGroupID": household.group_id(speaker.uid),
@@ -319,3 +332,49 @@ def EndDirectControlSession(call: Call) -> dict[str, object]:  # noqa: N802
 def GetRemainingSleepTimerDuration(call: Call) -> dict[str, object]:  # noqa: N802
     """No sleep timer is ever running."""
     return {"RemainingSleepTimerDuration": "", "CurrentSleepTimerGeneration": 0}
+
+
+@evented(SERVICE, LastChange("urn:schemas-upnp-org:metadata-1-0/AVT/", full=True))
+def _events(speaker: Speaker) -> dict[str, str]:
+    """The AVTransport LastChange: the same facts the Get actions report."""
+    call = Call(speaker, {}, time.monotonic())
+    info = GetTransportInfo(call)
+    position = GetPositionInfo(call)
+    media = GetMediaInfo(call)
+    settings = GetTransportSettings(call)
+    transport = speaker.effective_transport()
+    member = not speaker.is_coordinator
+    track_uri = media["CurrentURI"] if member else position["TrackURI"]
+    values: list[tuple[str, object]] = [
+        ("TransportState", info["CurrentTransportState"]),
+        ("CurrentPlayMode", settings["PlayMode"]),
+        ("CurrentCrossfadeMode", transport.crossfade),
+        ("NumberOfTracks", media["NrTracks"]),
+        ("CurrentTrack", position["Track"]),
+        ("CurrentSection", 0),
+        ("CurrentTrackURI", track_uri),
+        ("CurrentTrackDuration", "" if member else position["TrackDuration"]),
+        ("CurrentTrackMetaData", "" if member else position["TrackMetaData"]),
+        ("r:NextTrackURI", ""),
+        ("r:NextTrackMetaData", ""),
+        ("r:EnqueuedTransportURI", ""),
+        ("r:EnqueuedTransportURIMetaData", ""),
+        ("PlaybackStorageMedium", media["PlayMedium"]),
+        ("AVTransportURI", media["CurrentURI"]),
+        ("AVTransportURIMetaData", media["CurrentURIMetaData"]),
+        ("NextAVTransportURI", ""),
+        ("NextAVTransportURIMetaData", ""),
+        ("CurrentTransportActions", GetCurrentTransportActions(call)["Actions"]),
+        ("r:CurrentValidPlayModes", "SHUFFLE,REPEAT,REPEATONE,CROSSFADE"),
+        ("r:DirectControlClientID", ""),
+        ("r:DirectControlIsSuspended", False),
+        ("r:DirectControlAccountID", ""),
+        ("TransportStatus", info["CurrentTransportStatus"]),
+        ("r:SleepTimerGeneration", 0),
+        ("r:AlarmRunning", False),
+        ("r:SnoozeRunning", False),
+        ("r:RestartPending", False),
+        ("TransportPlaySpeed", "NOT_IMPLEMENTED"),
+        ("CurrentMediaDuration", "NOT_IMPLEMENTED"),
+    ]
+    return {name: element(name, value) for name, value in values}

@@ -1,12 +1,26 @@
-"""ContentDirectory: the queue (Q:0) with paging; other containers are empty."""
+"""ContentDirectory: the queue (Q:0) with paging; other containers are empty.
+
+Favourites (``FV:2``), Sonos playlists (``SQ:``), the library and radio exist
+but hold nothing, so their update ids never change. Home Assistant core
+compares the ``FV:2`` id in ContainerUpdateIDs events with the UpdateID a
+Browse of ``FV:2`` answers, so both come from the same constant.
+"""
+
+from typing import TYPE_CHECKING
 
 from ..soap import UPnPError
 from ..sources import didl, queue_container, track_item
-from . import Call, action
+from . import Call, action, evented
+
+if TYPE_CHECKING:
+    from ..speaker import Speaker
 
 SERVICE = "ContentDirectory"
 _EMPTY_CONTAINERS = ("A:", "S:", "SQ:", "FV:", "R:", "0", "Q:")
 """Library, shares, playlists, favourites, radio: exist but hold nothing here."""
+SYSTEM_UPDATE_ID = 1
+FAVORITES_UPDATE_ID = 1
+SAVED_QUEUES_UPDATE_ID = 1
 
 
 @action(SERVICE)
@@ -18,7 +32,7 @@ def Browse(call: Call) -> dict[str, object]:  # noqa: N802
     start = call.int_arg("StartingIndex", 0)
     requested = call.int_arg("RequestedCount", 0)
     transport = call.speaker.transport
-    update_id = transport.queue_update_id
+    update_id = _update_id(object_id, transport.queue_update_id)
     if object_id == "Q:0" and flag == "BrowseMetadata":
         return _result(queue_container(len(transport.queue)), 1, 1, update_id)
     if object_id == "Q:0":
@@ -32,6 +46,17 @@ def Browse(call: Call) -> dict[str, object]:  # noqa: N802
     if object_id.startswith(_EMPTY_CONTAINERS):
         return _result(didl(), 0, 0, update_id)
     raise UPnPError(701, "no such object")
+
+
+def _update_id(object_id: str, queue_update_id: int) -> int:
+    """The UpdateID a Browse answers: that of the container browsed."""
+    if object_id.startswith("Q:"):
+        return queue_update_id
+    if object_id.startswith("FV:"):
+        return FAVORITES_UPDATE_ID
+    if object_id.startswith("SQ:"):
+        return SAVED_QUEUES_UPDATE_ID
+    return SYSTEM_UPDATE_ID
 
 
 def _result(
@@ -49,7 +74,7 @@ def _result(
 @action(SERVICE)
 def GetSystemUpdateID(call: Call) -> dict[str, object]:  # noqa: N802
     """The library never changes here."""
-    return {"Id": 1}
+    return {"Id": SYSTEM_UPDATE_ID}
 
 
 @action(SERVICE)
@@ -62,3 +87,29 @@ def GetSearchCapabilities(call: Call) -> dict[str, object]:  # noqa: N802
 def GetSortCapabilities(call: Call) -> dict[str, object]:  # noqa: N802
     """No sorting."""
     return {"SortCaps": ""}
+
+
+@evented(SERVICE)
+def _content_directory_events(speaker: Speaker) -> dict[str, str]:
+    """The update ids a real speaker sends; household-wide ones name its first uid.
+
+    Home Assistant core reads FavoritesUpdateID (``{uid},{n}``) and the ``FV:2``
+    entry of ContainerUpdateIDs. (Real speakers also event ``Q:0,{n}`` there on
+    queue edits; queue edits leave no timeline entry to wake the event pump, so
+    it is left out rather than sent late.)
+    """
+    owner = speaker.household.speakers[0].uid
+    return {
+        "SystemUpdateID": str(SYSTEM_UPDATE_ID),
+        "ContainerUpdateIDs": f"FV:2,{FAVORITES_UPDATE_ID}",
+        "ShareIndexInProgress": "0",
+        "ShareIndexLastError": "",
+        "UserRadioUpdateID": f"{owner},1",
+        "SavedQueuesUpdateID": f"{owner},{SAVED_QUEUES_UPDATE_ID}",
+        "ShareListUpdateID": f"{owner},1",
+        "RecentlyPlayedUpdateID": f"{owner},1",
+        "Browseable": "1",
+        "RadioFavoritesUpdateID": "1",
+        "RadioLocationUpdateID": "1",
+        "FavoritesUpdateID": f"{owner},{FAVORITES_UPDATE_ID}",
+    }

@@ -1,11 +1,17 @@
 """ZoneGroupTopology and DeviceProperties: who is who, and in which group."""
 
+from typing import TYPE_CHECKING
+
 from ..scpd import DISPLAY_VERSION, HARDWARE_VERSION, SOFTWARE_VERSION, mac_address
 from ..soap import UPnPError
-from . import Call, action
+from . import Call, action, evented
+
+if TYPE_CHECKING:
+    from ..speaker import Speaker
 
 ZGT = "ZoneGroupTopology"
 DP = "DeviceProperties"
+ROOM_ICON = "x-rincon-roomicon:living"
 
 
 @action(ZGT)
@@ -16,13 +22,13 @@ def GetZoneGroupState(call: Call) -> dict[str, object]:  # noqa: N802
 
 @action(ZGT)
 def GetZoneGroupAttributes(call: Call) -> dict[str, object]:  # noqa: N802
-    """This speaker's group: coordinator name, group ID, member uids."""
-    coordinator = call.speaker.coordinator()
-    members = call.speaker.group_members()
+    """This speaker's group as published (like ZoneGroupState, it lags a regroup)."""
+    household = call.household
+    coordinator_uid, group_id, members = household.published_group(call.speaker)
     return {
-        "CurrentZoneGroupName": coordinator.name,
-        "CurrentZoneGroupID": call.household.group_id(coordinator.uid),
-        "CurrentZonePlayerUUIDsInGroup": ",".join(sp.uid for sp in members),
+        "CurrentZoneGroupName": household.by_uid(coordinator_uid).name,
+        "CurrentZoneGroupID": group_id,
+        "CurrentZonePlayerUUIDsInGroup": ",".join(members),
         "CurrentMuseHouseholdId": f"{call.household.household_id}.0",
     }
 
@@ -38,7 +44,7 @@ def GetZoneAttributes(call: Call) -> dict[str, object]:  # noqa: N802
     """Room name and icon."""
     return {
         "CurrentZoneName": call.speaker.name,
-        "CurrentIcon": "x-rincon-roomicon:living",
+        "CurrentIcon": ROOM_ICON,
         "CurrentConfiguration": "1",
         "CurrentTargetRoomName": "",
     }
@@ -108,3 +114,36 @@ def SetButtonLockState(call: Call) -> dict[str, object]:  # noqa: N802
 def GetInvisible(call: Call) -> dict[str, object]:  # noqa: N802
     """Every emulated speaker is a visible zone."""
     return {"CurrentInvisible": False}
+
+
+@action(DP)
+def GetAutoplayRoomUUID(call: Call) -> dict[str, object]:  # noqa: N802
+    """A Sonos One has no TV or line-in input to autoplay from: it refuses.
+
+    Home Assistant core creates its TV autoplay switches only where this
+    answers. (The refusal's code, 402, is a guess: not seen on hardware.)
+    """
+    raise UPnPError(402, f"no {call.arg('Source')} input to autoplay")
+
+
+@action(DP)
+def GetAutoplayLinkedZones(call: Call) -> dict[str, object]:  # noqa: N802
+    """Refused like GetAutoplayRoomUUID: there is no input to autoplay."""
+    raise UPnPError(402, f"no {call.arg('Source')} input to autoplay")
+
+
+@evented(ZGT)
+def _topology_events(speaker: Speaker) -> dict[str, str]:
+    """The household's groups as published (a regroup shows once settled)."""
+    household = speaker.household
+    coordinator_uid, group_id, members = household.published_group(speaker)
+    return {
+        "ZoneGroupState": household.zone_group_state(),
+        "ThirdPartyMediaServersX": "",
+        "AvailableSoftwareUpdate": "",
+        "AlarmRunSequence": f"{speaker.uid}:0:0",
+        "ZoneGroupName": household.by_uid(coordinator_uid).name,
+        "ZoneGroupID": group_id,
+        "ZonePlayerUUIDsInGroup": ",".join(members),
+        "MuseHouseholdId": f"{household.household_id}.0",
+    }

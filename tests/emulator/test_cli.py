@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 
+import requests
 from soco import SoCo
 from soco.discovery import scan_network
 
@@ -48,6 +49,8 @@ def test_cli_household_is_found_and_driven(emulator_network: None) -> None:
         attic = SoCo(f"{EMULATOR_NET}.10")
         assert attic.uid == rows[0][2]
         assert attic.household_id == "Sonos_cli"
+        state = requests.get(f"http://{EMULATOR_NET}.10:1400/emulator/state", timeout=5)
+        assert state.json()["timing"]["name"] == "realistic"  # the CLI's default
         attic.play_uri("x-rincon-mp3radio:https://radio.example/stream", title="R")
         wait_until(
             lambda: (
@@ -55,9 +58,9 @@ def test_cli_household_is_found_and_driven(emulator_network: None) -> None:
                 == "PLAYING"
             )
         )
-        attic.pause()
+        attic.pause()  # a radio stream stops when paused, as on real speakers
         assert attic.get_current_transport_info()["current_transport_state"] == (
-            "PAUSED_PLAYBACK"
+            "STOPPED"
         )
     finally:
         process.send_signal(signal.SIGTERM)

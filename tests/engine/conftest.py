@@ -57,6 +57,21 @@ def played_uris(speaker: Speaker) -> list[str]:
     return uris
 
 
+PROFILES = ("fast", "realistic")
+both_profiles = pytest.mark.parametrize("household", PROFILES, indirect=True)
+"""Run a test on a household that answers at once and on one timed like real ones."""
+
+
+def settled(household: Household) -> None:
+    """Wait until no speaker is still buffering what it was told to play."""
+    wait_for(
+        lambda: all(
+            speaker.state()["transport_state"] != "TRANSITIONING"
+            for speaker in household.speakers
+        )
+    )
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Poll until the speakers report what the test waits for."""
     deadline = time.monotonic() + timeout

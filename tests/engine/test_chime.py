@@ -13,7 +13,16 @@ from custom_components.sonos_chime.engine import (
 )
 from sonos_emulator import Household
 
-from .conftest import QUEUE, RADIO, changes, played_uris, wait_for
+from .conftest import (
+    PROFILES,
+    QUEUE,
+    RADIO,
+    both_profiles,
+    changes,
+    played_uris,
+    settled,
+    wait_for,
+)
 
 
 def request(media_server, name: str = "chime_short.mp3", **kwargs) -> ChimeRequest:
@@ -26,6 +35,7 @@ def outcome(result, zone: str) -> Outcome:
     return next(z for z in result.zones if z.zone == zone).outcome
 
 
+@both_profiles
 def test_queue_mid_track_resumes_exactly(
     household: Household, engine: ChimeEngine, media_server
 ) -> None:
@@ -37,6 +47,7 @@ def test_queue_mid_track_resumes_exactly(
     kitchen.play_queue(track=3, position=42.0)
 
     result = engine.chime(request(media_server, volume=35))
+    settled(household)
 
     chime_url = media_server.url("chime_short.mp3")
     assert outcome(result, "Kitchen") is Outcome.CHIMED
@@ -113,10 +124,11 @@ def test_stopped_zone_stays_stopped(
     assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
 
 
+@pytest.mark.parametrize("profile", PROFILES)
 def test_groups_and_standalone_zone(
-    household_factory, engine_for, media_server
+    household_factory, engine_for, media_server, profile: str
 ) -> None:
-    household = household_factory(names=["A", "B", "C", "D", "E"])
+    household = household_factory(names=["A", "B", "C", "D", "E"], profile=profile)
     household.join("B", "A")
     household.join("D", "C")
     for name, volume in (("A", 10), ("B", 20), ("C", 30), ("D", 40), ("E", 50)):
@@ -127,6 +139,7 @@ def test_groups_and_standalone_zone(
     before = household.groups()
 
     result = engine_for(household).chime(request(media_server, volume=25))
+    settled(household)
 
     chime_url = media_server.url("chime_short.mp3")
     assert all(zone.outcome is Outcome.CHIMED for zone in result.zones)
@@ -255,6 +268,7 @@ def test_tv_zone_is_skipped_by_default(
     assert outcome(result, "Kitchen") is Outcome.CHIMED
 
 
+@both_profiles
 def test_tv_zone_interrupted_gets_its_input_back(
     household: Household, engine: ChimeEngine, media_server
 ) -> None:
@@ -265,6 +279,7 @@ def test_tv_zone_interrupted_gets_its_input_back(
     result = engine.chime(
         request(media_server, zones=("Living Room",), tv=TvMode.INTERRUPT)
     )
+    settled(household)
 
     assert result.zones[0].outcome is Outcome.CHIMED
     assert media_server.url("chime_short.mp3") in played_uris(room)
@@ -286,6 +301,7 @@ def test_line_in_zone_is_skipped(
     assert changes(coop) == []
 
 
+@both_profiles
 def test_offline_speaker_is_reported_and_the_others_chime(
     household: Household, engine: ChimeEngine, media_server
 ) -> None:
@@ -294,6 +310,7 @@ def test_offline_speaker_is_reported_and_the_others_chime(
     kitchen.set_source(RADIO)
 
     result = engine.chime(request(media_server))
+    settled(household)
 
     coop = next(z for z in result.zones if z.zone == "Chicken Coop")
     assert coop.outcome is Outcome.FAILED
@@ -384,13 +401,18 @@ def test_unreachable_chime_fails_and_every_zone_is_restored(
     assert kitchen.state()["transport_state"] == "PLAYING"
 
 
-def test_ten_zones_in_one_call(household_factory, engine_for, media_server) -> None:
-    household = household_factory(names=[f"Zone {n}" for n in range(1, 11)])
+@pytest.mark.parametrize("profile", PROFILES)
+def test_ten_zones_in_one_call(
+    household_factory, engine_for, media_server, profile: str
+) -> None:
+    names = [f"Zone {n}" for n in range(1, 11)]
+    household = household_factory(names=names, profile=profile)
     for n, speaker in enumerate(household.speakers, start=1):
         speaker.set_queue(QUEUE)
         speaker.play_queue(track=1 + n % 5, position=float(10 * n))
 
     result = engine_for(household).chime(request(media_server, volume=20))
+    settled(household)
 
     assert len(result.chimed) == 10
     assert all(zone.resumed for zone in result.zones)

@@ -16,7 +16,15 @@ from custom_components.sonos_chime.engine import (
 )
 from sonos_emulator import Household
 
-from .conftest import QUEUE, RADIO, changes, played_uris, wait_for
+from .conftest import (
+    QUEUE,
+    RADIO,
+    both_profiles,
+    changes,
+    played_uris,
+    settled,
+    wait_for,
+)
 
 
 def test_unknown_zone_is_refused_before_any_speaker_changes(
@@ -49,6 +57,7 @@ def test_unreachable_household_is_refused(household: Household, media_server) ->
         engine.chime(ChimeRequest(media_server.url("chime_short.mp3"), duration=0.6))
 
 
+@both_profiles
 def test_overlapping_chimes_restore_the_state_from_before_the_first(
     household: Household, engine: ChimeEngine, media_server
 ) -> None:
@@ -71,6 +80,7 @@ def test_overlapping_chimes_restore_the_state_from_before_the_first(
     wait_for(lambda: kitchen.state()["track_uri"] == chime_long)
     chime("chime_short.mp3", 50)  # Asked for while the first one plays.
     first.join()
+    settled(household)
 
     assert [r.zones[0].outcome for r in results] == [Outcome.CHIMED] * 2
     queue = f"x-rincon-queue:{kitchen.uid}#0"
@@ -120,6 +130,7 @@ def test_transitioning_zone_is_waited_for(
     assert kitchen.state()["current_uri"] == RADIO
 
 
+@both_profiles
 def test_group_broken_during_the_chime_is_put_back(
     household: Household, engine: ChimeEngine, media_server
 ) -> None:
@@ -150,6 +161,9 @@ def test_group_broken_during_the_chime_is_put_back(
         "Living Room": Outcome.CHIMED,
     }
     assert kitchen.state()["current_uri"] == RADIO
+    # The rejoin went over UPnP, so the engine waited for the topology to show it.
+    rejoined = [e for e in household["Living Room"].events() if e["kind"] == "soap"]
+    assert "SetAVTransportURI" in [e["action"] for e in rejoined]
 
 
 def test_excluded_zones_are_left_out_or_muted_with_their_group(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 import logging
 import threading
 import time
@@ -103,18 +104,33 @@ class ChimeEngine:
             for zones in self._targets(request)
         ]
         speakers = [speaker for group in groups for speaker in group.speakers]
-        workers = max(1, min(MAX_WORKERS, len(speakers)))
-        with ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime") as pool:
+        workers = max(1, min(MAX_WORKERS, len(speakers) + len(groups)))
+        # Groups run their own steps on one pool and hand the work on their
+        # speakers to another, so a group never waits for a thread its own
+        # steps hold. Groups wait for each other only where they must: before
+        # Play (all start at once) and before the restore (one topology check).
+        with (
+            ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime") as pool,
+            ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime_io") as io,
+        ):
 
             def each[T](step: Callable[[T], None], items: Iterable[T]) -> None:
                 # list() waits for all; every step records its own failures.
                 list(pool.map(step, items))
 
+            def together(steps: Iterable[Callable[[], None]]) -> None:
+                list(io.map(_call, steps))
+
             try:
-                each(lambda pair: pair[0].capture_speaker(pair[1]), _pairs(groups))
-                each(GroupChime.capture_transport, groups)
-                each(lambda pair: pair[0].prepare_speaker(pair[1]), _pairs(groups))
-                each(GroupChime.load, groups)
+                # Everything is read first, then every group pauses at once: a
+                # group paused early would only wait for the others in silence.
+                together(
+                    [
+                        *(partial(g.capture_speaker, s) for g, s in _pairs(groups)),
+                        *(group.inspect for group in groups),
+                    ]
+                )
+                each(lambda group: group.get_ready(together), groups)
                 each(GroupChime.play, groups)
                 each(
                     lambda g: g.wait_end(duration, self.end_margin, self.poll_interval),
@@ -123,11 +139,9 @@ class ChimeEngine:
             finally:
                 each(GroupChime.stop_chime, groups)
                 self._regroup(groups, each)
-                each(GroupChime.restore_source, groups)
-                # Members before coordinators, so no group plays at chime volume.
-                each(lambda pair: pair[0].restore_speaker(pair[1]), _pairs(groups))
-                each(GroupChime.resume, groups)
-                each(lambda pair: pair[0].restore_eq(pair[1]), _pairs(groups))
+                each(lambda group: group.put_back(together), groups)
+                # Checks that cost no silence wait until every group plays again.
+                together([partial(g.restore_eq, s) for g, s in _pairs(groups)])
         plays = [group.play_times[1] for group in groups if group.play_times]
         for group in groups:
             group.finish_timings(min(plays) if plays else None)
@@ -218,6 +232,11 @@ def _group_step(speaker: Speaker, action: Callable[[], object]) -> None:
     except Exception as err:  # isolation per speaker
         reason, detail = describe(err)
         speaker.fail(reason, f"regroup: {detail}")
+
+
+def _call(step: Callable[[], None]) -> None:
+    """Run one step (each records its own failures)."""
+    step()
 
 
 def _pairs(groups: list[GroupChime]) -> list[tuple[GroupChime, Speaker]]:

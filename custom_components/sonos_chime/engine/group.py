@@ -6,8 +6,9 @@ so one group's trouble never stops another group's restore.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 import logging
 import time
 
@@ -53,6 +54,16 @@ class Speaker:
             self.result.detail = detail
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What the coordinator was doing before anything was touched."""
+
+    state: str
+    media: tuple[str, str]
+    kind: SourceKind
+    settings: tuple[str, bool]
+
+
 @dataclass(slots=True)
 class GroupChime:
     """A coordinator and its members, chimed and restored as one."""
@@ -63,7 +74,9 @@ class GroupChime:
     transport: Transport | None = None
     paused: bool = False
     loaded: bool = False
+    seen: Seen | None = None
     source_restored: bool = False
+    ended: bool = False
     active: bool = True
     play_times: tuple[float, float] | None = None
     played_at: float | None = None
@@ -96,11 +109,11 @@ class GroupChime:
             self._end(Outcome.FAILED, reason, f"{step}: {detail}")
 
     # Phase 1: coordinator transport.
-    def capture_transport(self) -> None:
-        """Settle, decide whether to chime, pause, then record the exact position."""
-        self._guard("snapshot", self._capture_transport)
+    def inspect(self) -> None:
+        """Settle and decide whether to chime; every read here costs no silence."""
+        self._guard("snapshot", self._inspect)
 
-    def _capture_transport(self) -> None:
+    def _inspect(self) -> None:
         start = time.monotonic()
         device = self.coordinator.soco
         state = wait_settled(device)
@@ -113,16 +126,33 @@ class GroupChime:
         if kind in INPUTS and self.request.tv is TvMode.SKIP:
             self._end(Outcome.SKIPPED, f"{kind}_source", f"Zone plays its {kind} input")
             return
-        if state == PLAYING:
-            self.interrupted_at = time.monotonic()
-            # Inputs reject pause (UPnP 701); stopping them is how they are interrupted.
-            if kind in INPUTS:
-                device.stop()
-            else:
-                device.pause()
-            self.paused = True
-        self.transport = Transport.capture(device, state, uri, metadata)
+        settings = (device.play_mode, bool(device.cross_fade))
+        self.seen = Seen(state, (uri, metadata), kind, settings)
         self.wait["snapshot"] = time.monotonic() - start
+
+    def interrupt(self) -> None:
+        """Pause, then record the exact position (the group falls silent here)."""
+        if self.active and self.seen is not None:
+            self._guard("snapshot", self._interrupt)
+
+    def _interrupt(self) -> None:
+        start = time.monotonic()
+        device, seen = self.coordinator.soco, self.seen
+        if seen is None:
+            return
+        if seen.state == PLAYING:
+            self.interrupted_at = time.monotonic()
+            # Inputs refuse pause and stop (UPnP 701): loading the chime is what
+            # interrupts them, and the restore hands the input back.
+            if seen.kind not in INPUTS:
+                device.pause()
+                self.paused = True
+        self.transport = Transport.capture(
+            device, seen.state, seen.media, seen.settings
+        )
+        self.wait["snapshot"] = self.wait.get("snapshot", 0.0) + (
+            time.monotonic() - start
+        )
 
     # Rendering, per speaker (run concurrently by the engine).
     def capture_speaker(self, speaker: Speaker) -> None:
@@ -154,6 +184,33 @@ class GroupChime:
             speaker.result.outcome = Outcome.SKIPPED
             speaker.result.reason = "excluded"
             speaker.result.detail = "Muted while its group chimed"
+
+    def get_ready(
+        self, together: Callable[[Iterable[Callable[[], None]]], None]
+    ) -> None:
+        """Pause and record, then set the chime's volumes and load it at once."""
+        self.interrupt()
+        together(
+            [
+                *(partial(self.prepare_speaker, speaker) for speaker in self.speakers),
+                self.load,
+            ]
+        )
+
+    def put_back(
+        self, together: Callable[[Iterable[Callable[[], None]]], None]
+    ) -> None:
+        """Source and volumes back together, then play.
+
+        Nothing plays before every speaker of the group has its own volume and
+        mute back, so no group is heard at chime level.
+        """
+        together(
+            [self.restore_source]
+            + [partial(self.restore_speaker, speaker) for speaker in self.members]
+            + [partial(self.restore_speaker, self.coordinator)]
+        )
+        self.resume()
 
     # Phase 3 and 4: load, then play in step with the other groups.
     def load(self) -> None:
@@ -195,6 +252,7 @@ class GroupChime:
                 self.played_at = now
                 deadline = now + (duration or START_TIMEOUT * 6) + margin
             if state not in (PLAYING, TRANSITIONING):
+                self.ended = True
                 break
             polls += 1
             if self.played_at is not None and polls % 3 == 0:
@@ -205,7 +263,7 @@ class GroupChime:
                 self.wait["end"] = now - started
                 self._end(Outcome.FAILED, "timeout", "Chime did not end in time")
                 return
-            time.sleep(poll)
+            time.sleep(self._next_poll(duration, poll, now))
         self.wait["end"] = time.monotonic() - started
         if self.played_at is None and (
             duration is None or self.wait["end"] < duration / 2
@@ -216,10 +274,22 @@ class GroupChime:
                 "The speaker could not play the chime",
             )
 
+    def _next_poll(self, duration: float | None, poll: float, now: float) -> float:
+        """Poll slowly while the chime plays and closely as its end draws near.
+
+        Every poll costs the speaker a request; the end is what costs silence.
+        """
+        if self.played_at is None or duration is None:
+            return poll
+        remaining = self.played_at + duration - now
+        if remaining > 2 * poll:
+            return min(remaining - poll, 1.0)
+        return poll / 3
+
     # Phase 6: restore, always.
     def stop_chime(self) -> None:
         """Silence the chime if it is still sounding (time-out, error)."""
-        if not self.loaded:
+        if not self.loaded or self.ended:
             return
         try:
             device = self.coordinator.soco
@@ -235,8 +305,9 @@ class GroupChime:
         """Load the old source back (not playing yet: volumes come first)."""
         if self.transport is None or not self.loaded:
             return  # The chime never replaced the source.
-        self._retry(
-            "restore", lambda: self.transport.restore_source(self.coordinator.soco)
+        transport = self.transport
+        self.source_restored = self._retry(
+            "restore", lambda: transport.restore_source(self.coordinator.soco)
         )
 
     def restore_speaker(self, speaker: Speaker) -> None:
@@ -253,10 +324,15 @@ class GroupChime:
             speaker.result.timings["restore"] = time.monotonic() - start
 
     def restore_eq(self, speaker: Speaker) -> None:
-        """Check EQ once playback is back; it costs no silence there."""
+        """EQ, play mode and crossfade once playback is back: they cost no silence."""
         if speaker.rendering is not None:
             rendering = speaker.rendering
             self._retry("restore", lambda: rendering.restore_eq(speaker.soco), speaker)
+        transport = self.transport
+        if speaker is self.coordinator and transport is not None and self.loaded:
+            self._retry(
+                "restore", lambda: transport.restore_settings(speaker.soco), speaker
+            )
 
     def resume(self) -> None:
         """Play again what was playing; report sources UPnP cannot give back."""

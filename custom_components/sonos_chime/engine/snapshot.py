@@ -113,9 +113,22 @@ class Transport:
         return self.kind not in NOT_RESUMABLE
 
     @classmethod
-    def capture(cls, speaker: SoCo, state: str, uri: str, metadata: str) -> Transport:
-        """Record the source after playback is paused, so the position is exact."""
+    def capture(
+        cls,
+        speaker: SoCo,
+        state: str,
+        media: tuple[str, str],
+        settings: tuple[str, bool],
+    ) -> Transport:
+        """Record the source after playback is paused, so the position is exact.
+
+        ``media`` (URI, metadata) and ``settings`` (play mode, crossfade) were
+        read before the pause: pausing changes neither, and reads before it
+        cost no silence.
+        """
         track = speaker.get_current_track_info()
+        uri, metadata = media
+        play_mode, crossfade = settings
         return cls(
             state=state,
             uri=uri,
@@ -123,8 +136,8 @@ class Transport:
             kind=classify(uri),
             track=int(track["playlist_position"] or 0),
             position=track["position"] or "0:00:00",
-            play_mode=speaker.play_mode,
-            crossfade=bool(speaker.cross_fade),
+            play_mode=play_mode,
+            crossfade=crossfade,
         )
 
     def restore_source(self, speaker: SoCo) -> None:
@@ -134,7 +147,6 @@ class Transport:
                 speaker.play_from_queue(self.track - 1, start=False)
             else:
                 _set_uri(speaker, self.uri, self.metadata)
-            speaker.play_mode = self.play_mode
             if self.position != "0:00:00" and self.track > 0:
                 speaker.seek(self.position)
         elif self.kind not in NOT_RESUMABLE and self.kind is not SourceKind.NONE:
@@ -143,6 +155,14 @@ class Transport:
                 # Some streams cannot seek (UPnP 701/711): start over rather than fail.
                 with suppress(SoCoUPnPException):
                     speaker.seek(self.position)
+
+    def restore_settings(self, speaker: SoCo) -> None:
+        """Play mode and crossfade as they were; set once playback is back.
+
+        Neither changes what plays now, so they cost no silence there.
+        """
+        if self.kind is SourceKind.QUEUE:
+            speaker.play_mode = self.play_mode
         if bool(speaker.cross_fade) != self.crossfade:
             speaker.cross_fade = self.crossfade
 

@@ -11,10 +11,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sonos_chime.config_flow import parse_hosts
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN
 from sonos_emulator import Household
+from tests.conftest import EMULATOR_NET
 
-ALL_HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+ALL_HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
 TITLE = "Chicken Coop, Kitchen, Living Room"
-NOBODY = "127.0.0.29"  # allowed by emulator_network, nothing listens there
+NOBODY = f"{EMULATOR_NET}.29"  # allowed by emulator_network, nothing listens there
+BARN = f"{EMULATOR_NET}.10"  # the second household's only speaker
 
 pytestmark = pytest.mark.usefixtures("emulator_network")
 
@@ -46,7 +48,7 @@ async def test_discover_found_confirm(
 ) -> None:
     """One household found: confirm shows its zones, the entry gets all hosts."""
     flow_id = await start_flow(hass, "discover")
-    with patch_discovery(["127.0.0.3"]):
+    with patch_discovery([f"{EMULATOR_NET}.3"]):
         result = await hass.config_entries.flow.async_configure(
             flow_id, {"next_step_id": "discover"}
         )
@@ -119,7 +121,7 @@ async def test_discover_two_households_pick(
 ) -> None:
     """Two households answer: the user picks one, then confirms it."""
     with Household(
-        names=["Barn"], first_ip="127.0.0.10", household_id="Other"
+        names=["Barn"], first_ip=BARN, household_id="Other", profile="fast"
     ) as other:
         flow_id = await start_flow(hass, "discover")
         with patch_discovery([*ALL_HOSTS, other.speakers[0].ip]):
@@ -138,7 +140,7 @@ async def test_discover_two_households_pick(
             result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Barn"
-    assert result["data"] == {CONF_HOSTS: ["127.0.0.10"]}
+    assert result["data"] == {CONF_HOSTS: [BARN]}
     assert result["result"].unique_id == "Other"
 
 
@@ -154,7 +156,7 @@ async def test_manual(hass: HomeAssistant, household: Household) -> None:
 
     with patch_setup():
         result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: " 127.0.0.4 ,"}
+            flow_id, {CONF_HOSTS: f" {EMULATOR_NET}.4 ,"}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == TITLE
@@ -168,7 +170,7 @@ async def test_manual(hass: HomeAssistant, household: Household) -> None:
         ("", {CONF_HOSTS: "invalid_host"}),
         (" , ", {CONF_HOSTS: "invalid_host"}),
         ("not a host!", {CONF_HOSTS: "invalid_host"}),
-        ("127.0.0.2, http://127.0.0.3", {CONF_HOSTS: "invalid_host"}),
+        (f"{EMULATOR_NET}.2, http://{EMULATOR_NET}.3", {CONF_HOSTS: "invalid_host"}),
         ("999.1.2.3", {CONF_HOSTS: "invalid_host"}),
         (NOBODY, {"base": "cannot_connect"}),
     ],
@@ -188,7 +190,7 @@ async def test_manual_errors_then_recover(
 
     with patch_setup():
         result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: "127.0.0.2"}
+            flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -204,7 +206,7 @@ async def test_manual_unknown_error(
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: "127.0.0.2"}
+            flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
         )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "unknown"}
@@ -212,7 +214,7 @@ async def test_manual_unknown_error(
 
     with patch_setup():
         result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: "127.0.0.2"}
+            flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -221,13 +223,13 @@ async def test_manual_different_households(
     hass: HomeAssistant, household: Household
 ) -> None:
     """Addresses of two households cannot make one entry."""
-    with Household(names=["Barn"], first_ip="127.0.0.10", household_id="Other"):
+    with Household(names=["Barn"], first_ip=BARN, household_id="Other", profile="fast"):
         flow_id = await start_flow(hass, "manual")
         await hass.config_entries.flow.async_configure(
             flow_id, {"next_step_id": "manual"}
         )
         result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: "127.0.0.2, 127.0.0.10"}
+            flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2, {BARN}"}
         )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "different_households"}
@@ -244,7 +246,7 @@ async def test_manual_already_configured(
     flow_id = await start_flow(hass, "manual")
     await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "manual"})
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_HOSTS: "127.0.0.3"}
+        flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.3"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"

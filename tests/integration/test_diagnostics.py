@@ -23,10 +23,11 @@ from custom_components.sonos_chime.const import (
     DOMAIN,
 )
 from sonos_emulator import Household
+from tests.conftest import EMULATOR_NET
 
 from .conftest import chime_subentry, put_in_library, zone_subentry
 
-HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
 URL_MEDIA = "http://user:secret@nas.example/chimes/gong.mp3"
 
 

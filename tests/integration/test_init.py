@@ -8,8 +8,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from custom_components.sonos_chime.engine import ChimeEngine
 from sonos_emulator import Household
+from tests.conftest import EMULATOR_NET
 
-ALL_HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+ALL_HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
 
 pytestmark = pytest.mark.usefixtures("ha_server")
 
@@ -51,7 +52,7 @@ async def test_setup_household_offline(
     assert mock_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_entry.reason is not None
     assert mock_entry.reason.startswith("The Sonos household does not answer")
-    assert mock_entry.data[CONF_HOSTS] == ["127.0.0.2"]
+    assert mock_entry.data[CONF_HOSTS] == [f"{EMULATOR_NET}.2"]
 
 
 async def test_setup_other_household_at_hosts(

@@ -10,6 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import CONF_ALL_ZONES, DOMAIN
+from tests.conftest import EMULATOR_NET
 
 
 async def open_options(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
@@ -67,7 +68,9 @@ async def test_all_zones_on_then_off(
 async def test_options_of_a_household_not_set_up(hass: HomeAssistant) -> None:
     """The option needs no speaker: it can be set while the household is away."""
     entry = MockConfigEntry(
-        domain=DOMAIN, unique_id="Sonos_elsewhere", data={"hosts": ["127.0.0.29"]}
+        domain=DOMAIN,
+        unique_id="Sonos_elsewhere",
+        data={"hosts": [f"{EMULATOR_NET}.29"]},
     )
     entry.add_to_hass(hass)
     assert entry.state is ConfigEntryState.NOT_LOADED

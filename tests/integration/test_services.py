@@ -15,10 +15,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from sonos_emulator import Household, Track
+from tests.conftest import EMULATOR_NET
 
 from .conftest import put_in_library, state_changing_actions
 
 RADIO = "x-rincon-mp3radio://radio.example.com/stream.mp3"
+BARN = f"{EMULATOR_NET}.10"  # the second household's only speaker
 
 
 async def play(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -105,13 +107,13 @@ async def test_several_households(
 ) -> None:
     """With two households loaded, the call must say which one."""
     with Household(
-        names=["Barn"], first_ip="127.0.0.10", household_id="Other"
+        names=["Barn"], first_ip=BARN, household_id="Other", profile="fast"
     ) as other:
         second = MockConfigEntry(
             domain=DOMAIN,
             title="Barn",
             unique_id="Other",
-            data={CONF_HOSTS: ["127.0.0.10"]},
+            data={CONF_HOSTS: [BARN]},
         )
         second.add_to_hass(hass)
         assert await hass.config_entries.async_setup(second.entry_id)

@@ -29,6 +29,7 @@ from soco.snapshot import Snapshot  # noqa: E402
 
 from custom_components.sonos_chime.engine import ChimeEngine, ChimeRequest  # noqa: E402
 from custom_components.sonos_chime.engine.audio import read_file_duration  # noqa: E402
+from sonos_emulator.timing import PROFILES, REALISTIC  # noqa: E402
 
 MEDIA = ROOT / "tests" / "media"
 CHIME = "chime_long.mp3"
@@ -68,11 +69,12 @@ class Row:
     wall: float
 
 
-def start_household(size: int) -> tuple[subprocess.Popen[str], list[str]]:
+def start_household(size: int, profile: str) -> tuple[subprocess.Popen[str], list[str]]:
     """Run `python -m sonos_emulator` and wait until it says it is ready."""
     names = ",".join(f"Zone {n}" for n in range(1, size + 1))
+    command = [sys.executable, "-m", "sonos_emulator", "--speakers", names]
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "sonos_emulator", "--speakers", names],
+        [*command, "--profile", profile],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -83,6 +85,20 @@ def start_household(size: int) -> tuple[subprocess.Popen[str], list[str]]:
             break
         hosts.append(line.split("\t")[1].split(":")[0])
     return proc, hosts
+
+
+def describe(profile: str) -> str:
+    """The profile's numbers, so a table says what it was measured under."""
+    numbers = PROFILES[profile].describe()
+    ranges = ", ".join(
+        f"{name} {low * 1000:.0f}-{high * 1000:.0f} ms"
+        for name, value in numbers.items()
+        if isinstance(value, list)
+        for low, high in [value]
+        if high
+    )
+    slots = numbers["concurrency"]
+    return f"({ranges}; {slots} requests at a time)" if ranges else "(no delays)"
 
 
 def events(host: str, since: float) -> list[dict]:
@@ -101,7 +117,8 @@ def set_up(hosts: list[str]) -> None:
     """Every zone plays track 2 of a local queue, 30 s in, through real SoCo."""
     for host in hosts:
         speaker = SoCo(host)
-        speaker.clear_queue()
+        if speaker.queue_size:  # clearing an empty queue is refused (UPnP 804)
+            speaker.clear_queue()
         for uri in TRACKS:
             speaker.add_uri_to_queue(uri)
         speaker.play_from_queue(1)
@@ -125,10 +142,20 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
     """Run one chime and read the timelines back."""
     set_up(hosts)
     time.sleep(0.3)  # let the queue play a moment, as it would in a home
+    # Where each zone is, to the millisecond, and when: the reference for the error.
+    before = {}
+    for host in hosts:
+        before[host] = (state(host)["position"], time.time())
     since = time.time()
     began = time.monotonic()
     run()
     wall = time.monotonic() - began
+    # Play returns before the speaker has buffered: wait until every zone is heard.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+        state(host)["transport_state"] != "PLAYING" for host in hosts
+    ):
+        time.sleep(0.05)
     starts, overheads, errors = [], [], []
     for host in hosts:
         timeline = [e for e in events(host, since) if e["kind"] == "transport"]
@@ -142,8 +169,8 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
             if e["t"] > chime and e["state"] == "PLAYING" and e["uri"] != url
         )
         now_state, now = state(host), time.time()
-        played_before = paused - since
-        expected = START_POSITION + 0.3 + played_before + (now - resumed)
+        position, read_at = before[host]
+        expected = position + (paused - read_at) + (now - resumed)
         starts.append(chime)
         overheads.append(resumed - paused - chime_len)
         errors.append(abs(now_state["position"] - expected))
@@ -164,6 +191,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1,5,10,20")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=REALISTIC.name,
+        help="the emulated speakers' timing (default: %(default)s)",
+    )
     args = parser.parse_args()
     server = MediaServer(("127.0.0.1", 0), partial(Quiet, directory=MEDIA))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -171,7 +204,7 @@ def main() -> None:
     chime_len = read_file_duration(MEDIA / CHIME) or 0.0
     rows: list[Row] = []
     for size in (int(s) for s in args.sizes.split(",")):
-        proc, hosts = start_household(size)
+        proc, hosts = start_household(size, args.profile)
         try:
             soco_reset()
             SoCo.zone_group_states.clear()
@@ -194,6 +227,7 @@ def main() -> None:
             proc.terminate()
             proc.wait()
     server.shutdown()
+    print(f"speakers: {args.profile} timing profile {describe(args.profile)}")
     print(f"chime: {CHIME}, {chime_len:.2f} s; baseline sleeps {FIXED_SLEEP:.1f} s")
     print()
     print(

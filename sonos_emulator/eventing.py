@@ -19,7 +19,7 @@ from its own thread, so a slow subscriber holds back only that speaker.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import http.client
 import itertools
 import queue
@@ -69,7 +69,6 @@ class Subscription:
     seq: int = 0
     last: dict[str, str] | None = None
     active: bool = False
-    sent: int = field(default=0)
 
 
 def parse_callbacks(header: str | None) -> list[str]:

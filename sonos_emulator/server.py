@@ -157,14 +157,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_SUBSCRIBE(self) -> None:
         """GENA: a new subscription (CALLBACK + NT) or a renewal (SID)."""
-        service = SERVICES_BY_EVENT_URL.get(self.path.split("?", 1)[0])
-        if service is None:
-            self._send(404, b"Not Found", "text/plain")
-            return
         eventing = self.speaker.household.eventing
+        if (service := self._event_service()) is None:
+            return
         try:
             subscription, fresh = eventing.subscribe_or_renew(
-                self.speaker, service.name, self.headers
+                self.speaker, service, self.headers
             )
         except SubscriptionError as err:
             self._send(err.status, str(err).encode(), "text/plain")
@@ -177,17 +175,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_UNSUBSCRIBE(self) -> None:
         """GENA: end the subscription named by SID."""
+        eventing = self.speaker.household.eventing
+        if (service := self._event_service()) is None:
+            return
+        try:
+            eventing.unsubscribe(self.speaker, service, self.headers.get("SID"))
+        except SubscriptionError as err:
+            self._send(err.status, str(err).encode(), "text/plain")
+        else:
+            self._send(200, b"", "text/plain")
+
+    def _event_service(self) -> str | None:
+        """The service whose event URL was addressed; 404 answered otherwise."""
         service = SERVICES_BY_EVENT_URL.get(self.path.split("?", 1)[0])
         if service is None:
             self._send(404, b"Not Found", "text/plain")
-            return
-        eventing = self.speaker.household.eventing
-        try:
-            eventing.unsubscribe(self.speaker, service.name, self.headers.get("SID"))
-        except SubscriptionError as err:
-            self._send(err.status, str(err).encode(), "text/plain")
-            return
-        self._send(200, b"", "text/plain")
+            return None
+        return service.name
 
     def _soap(self, service: str, body: bytes) -> None:
         """Parse, wait for a free slot, take the profile's time, answer one call."""

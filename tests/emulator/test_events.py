@@ -10,7 +10,7 @@ from soco import SoCo
 from soco.events import Subscription, event_listener
 from soco.events_base import Event
 
-from sonos_emulator import Household, Track
+from sonos_emulator import Household, Speaker, Track
 
 from .conftest import soco, wait_until
 
@@ -32,6 +32,20 @@ def subscribe() -> Iterator[Callable[..., Subscription]]:
         if subscription.is_subscribed:
             subscription.unsubscribe()
     event_listener.stop()
+
+
+def topology_subscription(
+    subscribe: Callable[..., Subscription], household: Household, speaker: Speaker
+) -> Subscription:
+    """Subscribe to ZoneGroupTopology the way a SoCo user safely can.
+
+    While such a subscription lives, SoCo 0.32 stops polling the topology and
+    expects events to feed it, which only its asyncio listener does: read the
+    topology first, as any SoCo user would have, so the cache is filled.
+    """
+    for member in household.speakers:
+        assert soco(member).uid == member.uid
+    return subscribe(soco(speaker).zoneGroupTopology)
 
 
 def next_event(subscription: Subscription, timeout: float = 3.0) -> Event:
@@ -79,7 +93,7 @@ def test_initial_events_carry_the_full_state(
     assert rendering.variables["volume"] == {"Master": "27", "LF": "100", "RF": "100"}
     assert rendering.variables["mute"]["Master"] == "0"
 
-    topology = next_event(subscribe(device.zoneGroupTopology))
+    topology = next_event(topology_subscription(subscribe, household, kitchen))
     assert kitchen.uid in topology.variables["zone_group_state"]
 
 
@@ -91,7 +105,7 @@ def test_changes_arrive_in_order_with_rising_seq(
     device = soco(kitchen)
     transport = subscribe(device.avTransport)
     rendering = subscribe(device.renderingControl)
-    topology = subscribe(soco(room).zoneGroupTopology)
+    topology = topology_subscription(subscribe, household, room)
     for subscription in (transport, rendering, topology):
         assert next_event(subscription).seq == "0"
 
@@ -203,7 +217,7 @@ def test_a_join_settles_after_the_call_returns(
 ) -> None:
     household = household_factory(profile="realistic")
     kitchen, room = household["Kitchen"], household["Living Room"]
-    topology = subscribe(soco(kitchen).zoneGroupTopology)
+    topology = topology_subscription(subscribe, household, kitchen)
     next_event(topology)
 
     SoCo(room.ip).join(soco(kitchen))

@@ -330,6 +330,9 @@ class ZoneSubentryFlow(_HouseholdSubentryFlow):
         """Offer the zones that are not chime zones yet; the user picks one."""
         if (entry := self._loaded_entry()) is None:
             return self.async_abort(reason="entry_not_loaded")
+        if entry.options.get(CONF_ALL_ZONES, False):
+            # Every zone already chimes; a subentry would only move its device.
+            return self.async_abort(reason="all_zones_on")
         added = _zone_subentry_uids(entry)
 
         if user_input is not None:

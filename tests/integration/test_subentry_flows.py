@@ -20,6 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import (
+    CONF_ALL_ZONES,
     CONF_ENABLED,
     CONF_MEDIA,
     CONF_NAME,
@@ -706,3 +707,18 @@ async def test_chime_reconfigure_entry_not_loaded(
     result = await reconfigure(hass, chime_entry)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
+
+
+async def test_zone_refused_while_all_zones_chime(
+    hass: HomeAssistant, mock_entry: MockConfigEntry
+) -> None:
+    """With "All zones" on, a zone subentry would only move its zone's device."""
+    mock_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_entry, options={CONF_ALL_ZONES: True})
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    await hass.async_block_till_done()
+
+    result = await start(hass, mock_entry, SUBENTRY_ZONE)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "all_zones_on"
+    assert subentries(mock_entry, SUBENTRY_ZONE) == []

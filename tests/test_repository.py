@@ -1,5 +1,7 @@
 """The repository's promises: metadata HACS and hassfest accept, and set-up that works."""
 
+from importlib import metadata
+from importlib.util import find_spec
 import json
 from pathlib import Path
 import re
@@ -13,6 +15,19 @@ ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "sonos_chime"
 
 
+def core_sonos_pins() -> dict[str, str]:
+    """What HA core's Sonos integration pins, by package name, from its manifest.
+
+    Read from the installed Home Assistant (pytest-homeassistant-custom-component
+    pins it), so a harness upgrade that moves core's pins shows up here.
+    """
+    spec = find_spec("homeassistant.components.sonos")
+    assert spec is not None
+    assert spec.origin is not None
+    manifest = json.loads((Path(spec.origin).parent / "manifest.json").read_text())
+    return dict(req.split("==") for req in manifest["requirements"])
+
+
 def test_manifest_is_what_hassfest_wants() -> None:
     manifest = json.loads((INTEGRATION / "manifest.json").read_text())
     keys = list(manifest)
@@ -21,7 +36,9 @@ def test_manifest_is_what_hassfest_wants() -> None:
     assert keys[2:] == sorted(keys[2:])
     assert manifest["domain"] == "sonos_chime"
     assert manifest["config_flow"] is True
-    assert manifest["requirements"] == ["soco==0.32.0"]
+    assert manifest["requirements"] == [f"soco=={core_sonos_pins()['soco']}"]
+    # SoCo's log lines are ours too (debug logging, attribution), as for core's Sonos.
+    assert manifest["loggers"] == ["soco"]
     assert manifest["dependencies"] == ["http"]
     assert manifest["iot_class"] == "local_polling"
     assert manifest["integration_type"] == "hub"
@@ -41,10 +58,19 @@ def test_hacs_metadata() -> None:
     ]
 
 
-def test_requirements_pin_the_newest_test_harness_and_soco() -> None:
+def test_requirements_pin_the_newest_test_harness_and_core_sonos() -> None:
+    """Tests run on what a user's install really has: core's Sonos at its pins.
+
+    Both integrations share one environment; if our soco differed from core's,
+    every install would flip between the two and both run on whichever won.
+    """
     lines = (ROOT / "requirements_test.txt").read_text().splitlines()
     assert "pytest-homeassistant-custom-component==0.13.375" in lines
-    assert "soco==0.32.0" in lines
+    pins = core_sonos_pins()
+    assert set(pins) == {"defusedxml", "soco", "sonos-websocket"}
+    for package, version in pins.items():
+        assert f"{package}=={version}" in lines
+        assert metadata.version(package) == version, "run scripts/setup"
 
 
 def test_ci_runs_the_readme_commands() -> None:

@@ -73,7 +73,7 @@ class SpeakerServer:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Answers what SoCo 0.32 sends, plus the /emulator/ endpoints."""
+    """Answers what SoCo sends, plus the /emulator/ endpoints."""
 
     server: _HTTPServer
     server_version = SERVER_HEADER

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 import datetime
 import re
 
+from homeassistant.components.sonos import (
+    number as core_number,
+    switch as core_switch,
+)
 import pytest
 from soco import events
 from soco.alarms import Alarms, get_alarms
@@ -21,31 +25,10 @@ from sonos_emulator import DEFAULT_NAMES, Household
 from .conftest import soco
 
 TV = [("Source", "TV")]
-# Core's probes (number.py LEVEL_TYPES, switch.py ALL_SUBST_FEATURES and
-# ALL_FEATURES), spelled out: importing core's sonos package needs
-# async_upnp_client (for ssdp), which this venv does not have.
-LEVEL_TYPES = (
-    "audio_delay",
-    "bass",
-    "balance",
-    "treble",
-    "sub_crossover",
-    "sub_gain",
-    "surround_level",
-    "music_surround_level",
-)
-ALL_SUBST_FEATURES = ("speech_enhance_enabled",)
-ALL_FEATURES = (
-    "buttons_enabled",
-    "cross_fade",
-    "loudness",
-    "surround_mode",
-    "night_mode",
-    "dialog_level",
-    "sub_enabled",
-    "surround_enabled",
-    "status_light",
-)
+# Core's own probes (number.py and switch.py), so the emulator keeps up with them.
+LEVEL_TYPES = tuple(core_number.LEVEL_TYPES)
+ALL_SUBST_FEATURES = core_switch.ALL_SUBST_FEATURES
+ALL_FEATURES = core_switch.ALL_FEATURES
 
 
 @pytest.fixture

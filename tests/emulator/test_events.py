@@ -39,7 +39,7 @@ def topology_subscription(
 ) -> Subscription:
     """Subscribe to ZoneGroupTopology the way a SoCo user safely can.
 
-    While such a subscription lives, SoCo 0.32 stops polling the topology and
+    While such a subscription lives, SoCo 0.31.2 stops polling the topology and
     expects events to feed it, which only its asyncio listener does: read the
     topology first, as any SoCo user would have, so the cache is filled.
     """

@@ -28,6 +28,9 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household
 
+# Core's Sonos beside ours: fixtures for any test here that wants it.
+from .core_sonos import core_sonos, core_sonos_factory  # noqa: F401
+
 TEST_MEDIA = Path(__file__).parent.parent / "media"
 MORNING = "morning"  # subentry id of the chime most tests use
 

@@ -1,13 +1,26 @@
 """Sonos Chime: play a chime on every Sonos zone, then put each zone back."""
 
+from functools import partial
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_HOSTS, CONF_ZONE_UID, DOMAIN, LOGGER, SUBENTRY_ZONE
+from .const import (
+    CONF_HOSTS,
+    CONF_ZONE_UID,
+    DOMAIN,
+    LOGGER,
+    SONOS_DOMAIN,
+    SUBENTRY_ZONE,
+)
 from .data import SonosChimeConfigEntry, SonosChimeData
 from .engine import ChimeEngine, ChimeError
 from .entity import household_device_info, sonos_device
@@ -85,6 +98,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
     await manager.async_setup()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_remove_stale_devices(hass, entry)
+    entry.async_on_unload(
+        hass.bus.async_listen(
+            dr.EVENT_DEVICE_REGISTRY_UPDATED,
+            partial(_async_device_registry_updated, hass, entry),
+            event_filter=_device_created_or_updated,
+        )
+    )
     # Armed once the switches restored Quiet and the zones switched off.
     manager.async_start()
     entry.async_on_unload(manager.async_stop)
@@ -133,6 +153,38 @@ def _async_remove_stale_devices(
         if not device.identifiers & wanted:
             LOGGER.debug("Removing stale device %s", device.name)
             registry.async_remove_device(device.id)
+
+
+@callback
+def _device_created_or_updated(event_data: dr.EventDeviceRegistryUpdatedData) -> bool:
+    """Only a device that exists now can take our zone entities."""
+    return event_data["action"] in ("create", "update")
+
+
+@callback
+def _async_device_registry_updated(
+    hass: HomeAssistant,
+    entry: SonosChimeConfigEntry,
+    event: Event[dr.EventDeviceRegistryUpdatedData],
+) -> None:
+    """Home Assistant's Sonos made a speaker's device: our zone joins it.
+
+    Set up before it, our zone entities had a device of their own; without
+    this they would sit on a twin of the speaker until the next restart.
+    """
+    devices = dr.async_get(hass)
+    if (device := devices.async_get(event.data["device_id"])) is None:
+        return
+    for domain, uid in device.identifiers:
+        if domain != SONOS_DOMAIN or (core := sonos_device(hass, uid)) is None:
+            continue
+        own = devices.async_get_device_by_identifier((DOMAIN, uid), entry.entry_id)
+        if core.id != device.id or own is None:
+            continue
+        entities = er.async_get(hass)
+        for entity in er.async_entries_for_device(entities, own.id):
+            entities.async_update_entity(entity.entity_id, device_id=core.id)
+        _async_remove_stale_devices(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> bool:

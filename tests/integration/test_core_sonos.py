@@ -260,16 +260,6 @@ async def test_core_first_then_ours_one_device_per_speaker(
     assert problems(logged(caplog)) == []
 
 
-class TwinDevicesError(AssertionError):
-    """Speakers with our device beside core's."""
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=TwinDevicesError,
-    reason="our zone entities keep our own device for the speaker until our entry "
-    "reloads (next restart); core's device appears beside it",
-)
 @pytest.mark.usefixtures("ha_server")
 async def test_ours_first_then_core_one_device_per_speaker(
     hass: HomeAssistant,
@@ -288,5 +278,14 @@ async def test_ours_first_then_core_one_device_per_speaker(
         for name in ("Kitchen", "Chicken Coop")
         if len(devices := speaker_devices(hass, household[name].uid)) != 1
     }
-    if twins:
-        raise TwinDevicesError(twins)
+    assert twins == {}
+    for name in ("Kitchen", "Chicken Coop"):
+        uid = household[name].uid
+        [device] = speaker_devices(hass, uid)
+        assert device.identifiers == {(SONOS, uid)}
+        assert zone_entities(hass, entry, uid), name
+        for entity_id in zone_entities(hass, entry, uid):
+            entity = er.async_get(hass).async_get(entity_id)
+            assert entity is not None
+            assert entity.device_id == device.id, entity_id
+        assert hass.states.get(zone_entities(hass, entry, uid)[0]) is not None

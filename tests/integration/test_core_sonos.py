@@ -236,6 +236,22 @@ async def test_an_idle_zone_shows_idle_again(
     )
 
 
+def assert_on_core_devices(
+    hass: HomeAssistant, household: Household, entry: MockConfigEntry
+) -> None:
+    """One device per speaker, core's, and every zone entity of ours on it."""
+    for name in ("Kitchen", "Chicken Coop"):
+        uid = household[name].uid
+        [device] = speaker_devices(hass, uid)
+        assert device.identifiers == {(SONOS, uid)}
+        assert zone_entities(hass, entry, uid), name
+        for entity_id in zone_entities(hass, entry, uid):
+            entity = er.async_get(hass).async_get(entity_id)
+            assert entity is not None
+            assert entity.device_id == device.id, entity_id
+            assert hass.states.get(entity_id) is not None, entity_id
+
+
 @pytest.mark.usefixtures("ha_server")
 async def test_core_first_then_ours_one_device_per_speaker(
     hass: HomeAssistant,
@@ -248,15 +264,7 @@ async def test_core_first_then_ours_one_device_per_speaker(
     entry = household_entry(household, zones=["Kitchen", "Chicken Coop"])
     await set_up(hass, entry)
 
-    for name in ("Kitchen", "Chicken Coop"):
-        uid = household[name].uid
-        [device] = speaker_devices(hass, uid)
-        assert device.identifiers == {(SONOS, uid)}
-        assert zone_entities(hass, entry, uid), name
-        for entity_id in zone_entities(hass, entry, uid):
-            entity = er.async_get(hass).async_get(entity_id)
-            assert entity is not None
-            assert entity.device_id == device.id, entity_id
+    assert_on_core_devices(hass, household, entry)
     assert problems(logged(caplog)) == []
 
 
@@ -267,25 +275,10 @@ async def test_ours_first_then_core_one_device_per_speaker(
     core_sonos_factory: Callable[[], Awaitable[CoreSonos]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Set up before core, our zone entities should move to core's devices."""
+    """Set up before core, our zone entities move onto core's devices."""
     entry = household_entry(household, zones=["Kitchen", "Chicken Coop"])
     await set_up(hass, entry)
     await core_sonos_factory()
-    assert problems(logged(caplog)) == []
 
-    twins = {
-        name: [device.identifiers for device in devices]
-        for name in ("Kitchen", "Chicken Coop")
-        if len(devices := speaker_devices(hass, household[name].uid)) != 1
-    }
-    assert twins == {}
-    for name in ("Kitchen", "Chicken Coop"):
-        uid = household[name].uid
-        [device] = speaker_devices(hass, uid)
-        assert device.identifiers == {(SONOS, uid)}
-        assert zone_entities(hass, entry, uid), name
-        for entity_id in zone_entities(hass, entry, uid):
-            entity = er.async_get(hass).async_get(entity_id)
-            assert entity is not None
-            assert entity.device_id == device.id, entity_id
-        assert hass.states.get(zone_entities(hass, entry, uid)[0]) is not None
+    assert_on_core_devices(hass, household, entry)
+    assert problems(logged(caplog)) == []

@@ -132,7 +132,7 @@ class GroupChime:
 
     def interrupt(self) -> None:
         """Pause, then record the exact position (the group falls silent here)."""
-        if self.active and self.seen is not None:
+        if self.active:
             self._guard("snapshot", self._interrupt)
 
     def _interrupt(self) -> None:
@@ -206,9 +206,10 @@ class GroupChime:
         mute back, so no group is heard at chime level.
         """
         together(
-            [self.restore_source]
-            + [partial(self.restore_speaker, speaker) for speaker in self.members]
-            + [partial(self.restore_speaker, self.coordinator)]
+            [
+                self.restore_source,
+                *(partial(self.restore_speaker, speaker) for speaker in self.speakers),
+            ]
         )
         self.resume()
 

@@ -98,6 +98,10 @@ class Transport:
         """When the clock changes the state by itself next (a transition or track end)."""
         if self._transition_until is not None and self._transition_until > now:
             return self._transition_until
+        return self._track_end()
+
+    def _track_end(self) -> float | None:
+        """When the playing track ends, if it plays and has a length."""
         if self.state != PLAYING or self._anchor is None or self.fetching:
             return None
         duration = self.track_duration()
@@ -117,13 +121,8 @@ class Transport:
     def _advance(self, now: float) -> None:
         """Move through track ends up to ``now`` (queue advance, end of file)."""
         for _ in range(_MAX_STEPS):
-            if self.state != PLAYING or self._anchor is None or self.fetching:
-                return
-            duration = self.track_duration()
-            if duration is None:
-                return
-            end = self._anchor + max(duration, _MIN_TRACK) - self._pos
-            if end > now:
+            end = self._track_end()
+            if end is None or end > now:
                 return
             if self.kind != Kind.QUEUE:
                 self._finish(end, None)

@@ -35,6 +35,8 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TimeSelector,
 )
+from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
 from .const import (
@@ -50,20 +52,19 @@ from .const import (
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
     CONF_ZONES,
-    DISCOVERY_TIMEOUT,
     DOMAIN,
     LOGGER,
     SUBENTRY_CHIME,
     SUBENTRY_ZONE,
 )
 from .data import SonosChimeConfigEntry
+from .discovery import async_find_households, ssdp_host
 from .engine import (
     ChimeError,
     HouseholdInfo,
     HouseholdUnreachableError,
     TvMode,
     Zone,
-    discover_hosts,
     probe_household,
 )
 from .helpers import household_hosts, household_title, unique, zone_names
@@ -71,6 +72,8 @@ from .media import LibraryChime, async_list_library, async_resolve_media
 from .schedule import WEEKDAYS
 
 CONF_HOUSEHOLD = "household"
+# The choice, next to the households found, to type addresses instead.
+MANUAL = "manual"
 
 _HOSTNAME_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
 _HOST_SEPARATORS = re.compile(r"[,;\s]+")
@@ -105,28 +108,6 @@ def _is_host(host: str) -> bool:
     return all(_HOSTNAME_LABEL.fullmatch(label) for label in labels)
 
 
-def find_households(hosts: Sequence[str]) -> list[HouseholdInfo]:
-    """Every household the discovered hosts belong to, probing each only once.
-
-    One answer lists all of a household's zones, so the other hosts of that
-    household need no probe of their own.
-    """
-    households: list[HouseholdInfo] = []
-    covered: set[str] = set()
-    for host in hosts:
-        if host in covered:
-            continue
-        try:
-            household = probe_household([host])
-        except ChimeError as err:
-            LOGGER.debug("Discovered host %s does not answer: %s", host, err)
-            continue
-        covered.update(household_hosts(household))
-        if all(h.household_id != household.household_id for h in households):
-            households.append(household)
-    return households
-
-
 class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Sonos household."""
 
@@ -158,69 +139,107 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Let the user search the network or type addresses."""
-        return self.async_show_menu(step_id="user", menu_options=["discover", "manual"])
-
-    async def async_step_discover(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Search the network, then confirm or pick the household."""
+        """Offer the households Home Assistant can find; typing is the fallback."""
         try:
-            hosts = await self.hass.async_add_executor_job(
-                discover_hosts, DISCOVERY_TIMEOUT
-            )
-            if not hosts:
-                return self.async_abort(reason="no_devices_found")
-            households = await self.hass.async_add_executor_job(find_households, hosts)
+            households = await async_find_households(self.hass)
         except Exception:
-            LOGGER.exception("Unexpected error discovering Sonos households")
-            return self.async_abort(reason="unknown")
-        if not households:
-            return self.async_abort(reason="cannot_connect")
-
-        configured = self._async_current_ids()
+            LOGGER.exception("Unexpected error looking for Sonos households")
+            households = []
+        configured = self._async_current_ids(include_ignore=False)
         self._discovered = {
             household.household_id: household
             for household in households
             if household.household_id not in configured
         }
         if not self._discovered:
-            return self.async_abort(reason="already_configured")
-        if len(self._discovered) == 1:
-            self._household = next(iter(self._discovered.values()))
-            return await self.async_step_discovery_confirm()
+            return await self.async_step_manual()
         return await self.async_step_pick_household()
 
     async def async_step_pick_household(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Choose among several discovered households."""
+        """One click adds the household found; another can still be typed."""
         if user_input is not None:
-            self._household = self._discovered[user_input[CONF_HOUSEHOLD]]
-            return await self.async_step_discovery_confirm()
+            if user_input[CONF_HOUSEHOLD] == MANUAL:
+                return await self.async_step_manual()
+            household = self._discovered[user_input[CONF_HOUSEHOLD]]
+            await self.async_set_unique_id(
+                household.household_id, raise_on_progress=False
+            )
+            self._abort_if_unique_id_configured()
+            return self._async_create_household_entry(household)
 
         options = [
             SelectOptionDict(value=household_id, label=household_title(household))
             for household_id, household in self._discovered.items()
         ]
+        options.append(SelectOptionDict(value=MANUAL, label=MANUAL))
         return self.async_show_form(
             step_id="pick_household",
             data_schema=probatio.Schema(
                 {
-                    probatio.Required(CONF_HOUSEHOLD): SelectSelector(
-                        SelectSelectorConfig(options=options)
+                    probatio.Required(
+                        CONF_HOUSEHOLD, default=options[0]["value"]
+                    ): SelectSelector(
+                        SelectSelectorConfig(
+                            options=options,
+                            mode=SelectSelectorMode.LIST,
+                            translation_key=CONF_HOUSEHOLD,
+                        )
                     )
                 }
             ),
         )
 
+    @override
+    async def async_step_ssdp(
+        self, discovery_info: SsdpServiceInfo
+    ) -> ConfigFlowResult:
+        """A speaker answered Home Assistant's SSDP search."""
+        if (host := ssdp_host(discovery_info.ssdp_location)) is None:
+            return self.async_abort(reason="cannot_connect")
+        return await self._async_step_discovered(host)
+
+    @override
+    async def async_step_zeroconf(
+        self, discovery_info: ZeroconfServiceInfo
+    ) -> ConfigFlowResult:
+        """A speaker announced itself over mDNS."""
+        hostname = discovery_info.hostname or ""
+        if not hostname.lower().startswith("sonos"):
+            return self.async_abort(reason="not_sonos_device")
+        if discovery_info.ip_address.version != 4:
+            return self.async_abort(reason="not_ipv4_address")
+        return await self._async_step_discovered(discovery_info.host)
+
+    async def _async_step_discovered(self, host: str) -> ConfigFlowResult:
+        """Ask the speaker for its household, offer that household once.
+
+        Every speaker of a household is discovered; the household id as
+        unique id makes them one flow, and keeps a configured household's
+        addresses current.
+        """
+        for entry in self._async_current_entries(include_ignore=False):
+            if host in entry.data.get(CONF_HOSTS, ()):
+                return self.async_abort(reason="already_configured")
+        try:
+            household = await self.hass.async_add_executor_job(probe_household, [host])
+        except ChimeError as err:
+            LOGGER.debug("Discovered Sonos speaker %s does not answer: %s", host, err)
+            return self.async_abort(reason="cannot_connect")
+        await self.async_set_unique_id(household.household_id)
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOSTS: household_hosts(household)}
+        )
+        self._household = household
+        self.context["title_placeholders"] = {"name": household_title(household)}
+        return await self.async_step_discovery_confirm()
+
     async def async_step_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the household's zones before adding it."""
+        """Show the discovered household's zones before adding it."""
         household = self._household
-        await self.async_set_unique_id(household.household_id, raise_on_progress=False)
-        self._abort_if_unique_id_configured()
         if user_input is not None:
             return self._async_create_household_entry(household)
 

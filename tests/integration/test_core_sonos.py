@@ -8,6 +8,7 @@ integration may log errors because of the other.
 from collections.abc import Awaitable, Callable
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.media_player import (
     ATTR_MEDIA_CONTENT_ID,
@@ -15,6 +16,7 @@ from homeassistant.components.media_player import (
     ATTR_MEDIA_VOLUME_LEVEL,
     MediaPlayerState,
 )
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import (
     Event,
     EventStateChangedData,
@@ -22,16 +24,18 @@ from homeassistant.core import (
     State,
     callback,
 )
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sonos_chime.const import DOMAIN, SERVICE_PLAY
+from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from sonos_emulator import Household, Track
 
 from .conftest import put_in_library
 from .core_sonos import CORE_SERVICES, SONOS, CoreSonos, problems, wait_for
+from .test_config_flow import SEARCH
 from .test_manager import household_entry, set_up
 
 QUEUE = [
@@ -281,4 +285,28 @@ async def test_ours_first_then_core_one_device_per_speaker(
     await core_sonos_factory()
 
     assert_on_core_devices(hass, household, entry)
+    assert problems(logged(caplog)) == []
+
+
+async def test_household_core_knows_is_offered(
+    hass: HomeAssistant,
+    household: Household,
+    core_sonos: CoreSonos,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Adding the household takes one click when core's Sonos follows it."""
+    with patch(SEARCH, side_effect=AssertionError("searched the network anyway")):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pick_household"
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == household.household_id
+    assert result["data"] == {
+        CONF_HOSTS: sorted(speaker.ip for speaker in household.speakers)
+    }
+    await hass.async_block_till_done()
     assert problems(logged(caplog)) == []

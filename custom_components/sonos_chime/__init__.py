@@ -21,9 +21,11 @@ from .const import (
     SONOS_DOMAIN,
     SUBENTRY_ZONE,
 )
+from .core_sonos_actions import async_guard_core_sonos_actions
 from .data import SonosChimeConfigEntry, SonosChimeData
 from .engine import ChimeEngine, ChimeError
 from .entity import household_device_info, sonos_device
+from .guard import async_get_guard
 from .helpers import household_hosts
 from .issues import async_delete_entry_issues
 from .manager import ChimeManager
@@ -40,12 +42,14 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the action and make the chime library reachable.
+    """Register the action, make the chime library reachable, guard core's.
 
-    Both belong to the integration, not to a household: the action picks its
-    household per call, and the library is shared by all of them.
+    All belong to the integration, not to a household: the action picks its
+    household per call, the library is shared by all of them, and core
+    Sonos's snapshot and restore wait for any household's chime.
     """
     async_setup_services(hass)
+    async_guard_core_sonos_actions(hass)
     await async_setup_media(hass)
     return True
 
@@ -83,6 +87,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
             entry, data={**entry.data, CONF_HOSTS: current}
         )
 
+    async_get_guard(hass).add(household.household_id)
     manager = ChimeManager(hass, entry, engine, household)
     entry.runtime_data = SonosChimeData(
         engine=engine, household=household, manager=manager

@@ -45,6 +45,7 @@ from .engine import (
     Zone,
     ZoneResult,
 )
+from .guard import async_get_guard
 from .helpers import translate_chime_errors
 from .issues import HouseholdRepairs
 from .media import async_resolve_media
@@ -428,13 +429,17 @@ class ChimeManager:
             zone_uids,
             sorted(disabled),
         )
+        guard = async_get_guard(self.hass)
         with translate_chime_errors():
-            result = await self.hass.async_add_executor_job(
-                self._chime,
-                request,
-                None if zone_uids is None else tuple(zone_uids),
-                disabled,
-            )
+            async with guard.hold(
+                self.household.household_id, self.engine.busy_timeout
+            ):
+                result = await self.hass.async_add_executor_job(
+                    self._chime,
+                    request,
+                    None if zone_uids is None else tuple(zone_uids),
+                    disabled,
+                )
         self._async_record(result, trigger, chime_id)
         return result
 

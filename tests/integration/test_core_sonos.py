@@ -5,8 +5,10 @@ chime must leave its entities showing what played before, and neither
 integration may log errors because of the other.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable
 import logging
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -33,7 +35,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from sonos_emulator import Household, Track
 
-from .conftest import put_in_library
+from .conftest import put_in_library, state_changing_actions
 from .core_sonos import CORE_SERVICES, SONOS, CoreSonos, problems, wait_for
 from .test_config_flow import SEARCH
 from .test_manager import household_entry, set_up
@@ -310,3 +312,160 @@ async def test_household_core_knows_is_offered(
     }
     await hass.async_block_till_done()
     assert problems(logged(caplog)) == []
+
+
+async def chime_playing(
+    hass: HomeAssistant, household: Household, name: str, media: str
+) -> asyncio.Task[Any]:
+    """A chime started through the action, once the speaker plays it."""
+    task = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            SERVICE_PLAY,
+            {"media": media, "zones": [name]},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    url = f"{hass.config.internal_url}/local/sonos_chime/{media}"
+    # Not wait_for: blocking till done would wait for the whole chime.
+    async with asyncio.timeout(5):
+        while household[name].state()["track_uri"] != url and not task.done():  # noqa: ASYNC110 - the speaker is polled
+            await asyncio.sleep(0.02)
+    assert not task.done(), task.result()
+    return task
+
+
+def speaker_plays(household: Household, name: str, track: Track, volume: int) -> bool:
+    """The speaker itself reports this queue track playing at this volume."""
+    state = household[name].state()
+    return (
+        state["transport_state"] == "PLAYING"
+        and state["track_uri"] == track.uri
+        and state["volume"] == volume
+    )
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_core_snapshot_mid_chime_waits_for_the_restore(
+    hass: HomeAssistant,
+    household: Household,
+    core_sonos: CoreSonos,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Chime first: core's snapshot is taken once the chime put Kitchen back."""
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.play_queue(track=2, position=30.0)
+    kitchen.set_volume(25)
+    put_in_library(hass, "long.mp3", "chime_long.mp3")
+    kitchen_id = core_sonos.entity_id("Kitchen")
+
+    chime = await chime_playing(hass, household, "Kitchen", "long.mp3")
+    await hass.services.async_call(
+        SONOS, "snapshot", {"entity_id": kitchen_id, "with_group": True}, blocking=True
+    )
+    assert chime.done()  # the snapshot waited for the chime's restore
+    assert chime.result()["zones"]["Kitchen"]["resumed"] is True
+
+    # Something else plays, then core's restore brings back what it saved:
+    # the queue, never the chime.
+    kitchen.set_source(RADIO, state="PLAYING")
+    kitchen.set_volume(60)
+    await hass.services.async_call(
+        SONOS, "restore", {"entity_id": kitchen_id, "with_group": True}, blocking=True
+    )
+    await wait_for(hass, lambda: speaker_plays(household, "Kitchen", QUEUE[1], 25))
+    await wait_for(hass, lambda: is_playing(core_sonos.state("Kitchen"), QUEUE[1], 25))
+    assert problems(logged(caplog)) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_core_restore_mid_chime_waits_for_the_chime(
+    hass: HomeAssistant,
+    household: Household,
+    core_sonos: CoreSonos,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Snapshot first: core's restore comes after the chime, and wins."""
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.play_queue(track=2, position=30.0)
+    kitchen.set_volume(25)
+    await wait_for(hass, lambda: is_playing(core_sonos.state("Kitchen"), QUEUE[1], 25))
+    kitchen_id = core_sonos.entity_id("Kitchen")
+    await hass.services.async_call(
+        SONOS, "snapshot", {"entity_id": kitchen_id, "with_group": True}, blocking=True
+    )
+    # An announcement plays (as an automation would between snapshot and
+    # restore) when the chime's time comes.
+    kitchen.set_source(RADIO, state="PLAYING")
+    kitchen.set_volume(35)
+    put_in_library(hass, "long.mp3", "chime_long.mp3")
+
+    chime = await chime_playing(hass, household, "Kitchen", "long.mp3")
+    await hass.services.async_call(
+        SONOS, "restore", {"entity_id": kitchen_id, "with_group": True}, blocking=True
+    )
+    assert chime.done()  # the restore waited for the chime's own restore
+    zone = chime.result()["zones"]["Kitchen"]
+    assert (zone["outcome"], zone["resumed"]) == ("chimed", True)
+
+    await wait_for(hass, lambda: speaker_plays(household, "Kitchen", QUEUE[1], 25))
+    await wait_for(hass, lambda: is_playing(core_sonos.state("Kitchen"), QUEUE[1], 25))
+    assert problems(logged(caplog)) == []
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_a_chime_waits_for_core_snapshot(
+    hass: HomeAssistant,
+    household: Household,
+    core_sonos_factory: Callable[[], Awaitable[CoreSonos]],
+) -> None:
+    """Snapshot under way: the chime touches nothing until it has finished.
+
+    Core set up first: its actions were registered before ours came.
+    """
+    core_sonos = await core_sonos_factory()
+    await set_up(hass, household_entry(household, all_zones=True))
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.play_queue(track=2, position=30.0)
+    await wait_for(hass, lambda: is_playing(core_sonos.state("Kitchen"), QUEUE[1], 20))
+    put_in_library(hass, "short.mp3", "chime_short.mp3")
+    kitchen.set_latency(0.2)  # a snapshot long enough for the chime to arrive
+    kitchen.clear_events()
+    snapshot = hass.async_create_task(
+        hass.services.async_call(
+            SONOS,
+            "snapshot",
+            {"entity_id": core_sonos.entity_id("Kitchen"), "with_group": True},
+            blocking=True,
+        )
+    )
+    async with asyncio.timeout(5):
+        while not soap_calls(household, "Kitchen"):  # noqa: ASYNC110 - the speaker is polled
+            await asyncio.sleep(0.01)
+
+    chime = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            SERVICE_PLAY,
+            {"media": "short.mp3", "zones": ["Kitchen"]},
+            blocking=True,
+            return_response=True,
+        )
+    )
+    await snapshot
+    snapshot_done = time.time()
+    response = await chime
+
+    assert response["zones"]["Kitchen"]["outcome"] == "chimed"
+    changes = [
+        event["t"]
+        for event in kitchen.events()
+        if event["kind"] == "soap"
+        and (event["speaker"], event["action"]) in state_changing_actions(household)
+    ]
+    assert changes
+    assert min(changes) > snapshot_done

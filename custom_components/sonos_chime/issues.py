@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_track_time_interval
 
 from .const import CONF_ZONE_NAME, DOMAIN
 from .data import SonosChimeConfigEntry
-from .engine import ChimeResult, Outcome
+from .engine import ChimeResult, Outcome, Reason
 from .media import async_resolve_media
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class HouseholdRepairs:
         for zone in result.zones:
             if zone.uid not in chime_zones:
                 continue
-            if zone.outcome is Outcome.FAILED and zone.reason == "unreachable":
+            if zone.outcome is Outcome.FAILED and zone.reason is Reason.UNREACHABLE:
                 streak = self._unreachable.get(zone.uid, 0) + 1
                 self._unreachable[zone.uid] = streak
                 if streak >= UNREACHABLE_STREAK:

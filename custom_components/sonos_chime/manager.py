@@ -41,6 +41,7 @@ from .engine import (
     ChimeResult,
     HouseholdInfo,
     Outcome,
+    Reason,
     TvMode,
     Zone,
     ZoneResult,
@@ -513,7 +514,7 @@ def _with_excluded(
             zone=zone.name,
             uid=zone.uid,
             outcome=Outcome.SKIPPED,
-            reason="excluded",
+            reason=Reason.EXCLUDED,
             detail=EXCLUDED_DETAIL,
         )
         for zone in excluded

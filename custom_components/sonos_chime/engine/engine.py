@@ -13,7 +13,7 @@ import time
 from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneError
 from .group import GroupChime, Speaker, describe, new_speaker
 from .media_probe import probe_duration
-from .models import ChimeRequest, ChimeResult, HouseholdInfo, Outcome, Zone
+from .models import ChimeRequest, ChimeResult, HouseholdInfo, Outcome, Reason, Zone
 from .topology import first_answer
 
 _LOGGER = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class ChimeEngine:
             (speaker, group.coordinator)
             for group in groups
             for speaker in group.speakers
-            if speaker.result.reason != "unreachable"
+            if speaker.result.reason is not Reason.UNREACHABLE
         ]
 
         def misplaced() -> list[Placement] | None:
@@ -202,7 +202,7 @@ class ChimeEngine:
             time.sleep(self.poll_interval)
         # None: the household stopped answering, so nothing is confirmed.
         for speaker, _ in moved if left is None else left:
-            speaker.fail("regroup_failed", "The zone did not rejoin its group")
+            speaker.fail(Reason.REGROUP_FAILED, "The zone did not rejoin its group")
 
 
 type Placement = tuple[Speaker, Speaker]

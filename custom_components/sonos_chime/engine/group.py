@@ -15,7 +15,7 @@ import time
 from soco import SoCo
 from soco.exceptions import SoCoUPnPException
 
-from .models import ChimeRequest, Outcome, TvMode, Zone, ZoneResult
+from .models import ChimeRequest, Outcome, Reason, TvMode, Zone, ZoneResult
 from .snapshot import PLAYING, TRANSITIONING, Rendering, Transport, wait_settled
 from .sources import INPUTS, SourceKind, classify
 from .topology import SPEAKER_ERRORS
@@ -27,13 +27,13 @@ RESTORE_ATTEMPTS = 2
 RESTORE_RETRY_DELAY = 0.25
 
 
-def describe(err: BaseException) -> tuple[str, str]:
+def describe(err: BaseException) -> tuple[Reason, str]:
     """A machine reason and a human detail for a speaker error."""
     if isinstance(err, SoCoUPnPException):
-        return "upnp_error", f"UPnP error {err.error_code}"
+        return Reason.UPNP_ERROR, f"UPnP error {err.error_code}"
     if isinstance(err, SPEAKER_ERRORS):
-        return "unreachable", f"{type(err).__name__}: {err}"
-    return "internal_error", f"{type(err).__name__}: {err}"
+        return Reason.UNREACHABLE, f"{type(err).__name__}: {err}"
+    return Reason.INTERNAL_ERROR, f"{type(err).__name__}: {err}"
 
 
 @dataclass(slots=True)
@@ -46,7 +46,7 @@ class Speaker:
     rendering: Rendering | None = None
     changed: frozenset[str] = frozenset()
 
-    def fail(self, reason: str, detail: str) -> None:
+    def fail(self, reason: Reason, detail: str) -> None:
         """Mark this zone failed, keeping the first cause."""
         if self.result.outcome is not Outcome.FAILED:
             self.result.outcome = Outcome.FAILED
@@ -88,7 +88,7 @@ class GroupChime:
         """Coordinator first, then members."""
         return [self.coordinator, *self.members]
 
-    def _end(self, outcome: Outcome, reason: str, detail: str) -> None:
+    def _end(self, outcome: Outcome, reason: Reason, detail: str) -> None:
         """Stop this group's chime; every zone of it gets the same outcome."""
         self.active = False
         for speaker in self.speakers:
@@ -118,13 +118,16 @@ class GroupChime:
         device = self.coordinator.soco
         state = wait_settled(device)
         if state == TRANSITIONING:
-            self._end(Outcome.SKIPPED, "transitioning", "Zone did not settle")
+            self._end(Outcome.SKIPPED, Reason.TRANSITIONING, "Zone did not settle")
             return
         media = device.avTransport.GetMediaInfo([("InstanceID", 0)])
         uri, metadata = media["CurrentURI"], media["CurrentURIMetaData"]
         kind = classify(uri)
         if kind in INPUTS and self.request.tv is TvMode.SKIP:
-            self._end(Outcome.SKIPPED, f"{kind}_source", f"Zone plays its {kind} input")
+            reason = (
+                Reason.TV_SOURCE if kind is SourceKind.TV else Reason.LINE_IN_SOURCE
+            )
+            self._end(Outcome.SKIPPED, reason, f"Zone plays its {kind} input")
             return
         settings = (device.play_mode, bool(device.cross_fade))
         self.seen = Seen(state, (uri, metadata), kind, settings)
@@ -182,7 +185,7 @@ class GroupChime:
             return
         if silence:  # Its group chimes, but this zone asked for quiet.
             speaker.result.outcome = Outcome.SKIPPED
-            speaker.result.reason = "excluded"
+            speaker.result.reason = Reason.EXCLUDED
             speaker.result.detail = "Muted while its group chimed"
 
     def get_ready(
@@ -262,7 +265,7 @@ class GroupChime:
                     break
             if now >= deadline:
                 self.wait["end"] = now - started
-                self._end(Outcome.FAILED, "timeout", "Chime did not end in time")
+                self._end(Outcome.FAILED, Reason.TIMEOUT, "Chime did not end in time")
                 return
             time.sleep(self._next_poll(duration, poll, now))
         self.wait["end"] = time.monotonic() - started
@@ -271,7 +274,7 @@ class GroupChime:
         ):
             self._end(
                 Outcome.FAILED,
-                "media_unplayable",
+                Reason.MEDIA_UNPLAYABLE,
                 "The speaker could not play the chime",
             )
 
@@ -349,7 +352,7 @@ class GroupChime:
             for speaker in self.speakers:
                 speaker.result.resumed = False
                 if speaker.result.outcome is Outcome.CHIMED:
-                    speaker.result.reason = "cannot_resume"
+                    speaker.result.reason = Reason.CANNOT_RESUME
                     speaker.result.detail = (
                         f"The {transport.kind} source cannot be resumed over UPnP;"
                         " the zone was left stopped"
@@ -359,7 +362,9 @@ class GroupChime:
             return  # Play would replay the chime: leave the zone stopped, reported.
         if self._retry("resume", lambda: transport.resume(self.coordinator.soco)):
             for speaker in self.speakers:
-                speaker.result.resumed = speaker.result.reason != "restore_failed"
+                speaker.result.resumed = (
+                    speaker.result.reason is not Reason.RESTORE_FAILED
+                )
         if self.interrupted_at is not None:
             interruption = time.monotonic() - self.interrupted_at
             for speaker in self.speakers:
@@ -394,7 +399,7 @@ class GroupChime:
                 )
                 for target in [speaker] if speaker else self.speakers:
                     target.result.outcome = Outcome.FAILED
-                    target.result.reason = "restore_failed"
+                    target.result.reason = Reason.RESTORE_FAILED
                     target.result.detail = f"{step}: {reason}: {detail}"
                     target.result.resumed = False
                 return False

@@ -23,6 +23,27 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
+class Reason(StrEnum):
+    """Why a zone was skipped or failed, in words automations can test."""
+
+    # Skipped on purpose.
+    EXCLUDED = "excluded"
+    TRANSITIONING = "transitioning"
+    TV_SOURCE = "tv_source"
+    LINE_IN_SOURCE = "line_in_source"
+    # The speaker could not be asked, or refused.
+    UNREACHABLE = "unreachable"
+    UPNP_ERROR = "upnp_error"
+    INTERNAL_ERROR = "internal_error"
+    # The chime itself.
+    MEDIA_UNPLAYABLE = "media_unplayable"
+    TIMEOUT = "timeout"
+    # Putting the zone back.
+    CANNOT_RESUME = "cannot_resume"
+    RESTORE_FAILED = "restore_failed"
+    REGROUP_FAILED = "regroup_failed"
+
+
 @dataclass(frozen=True, slots=True)
 class Zone:
     """One speaker as the household reports it."""
@@ -82,7 +103,7 @@ class ZoneResult:
     zone: str
     uid: str
     outcome: Outcome
-    reason: str | None = None
+    reason: Reason | None = None
     detail: str | None = None
     resumed: bool = False
     timings: dict[str, float] = field(default_factory=dict)
@@ -91,6 +112,7 @@ class ZoneResult:
         """JSON-friendly form for action responses and events."""
         data = asdict(self)
         data["outcome"] = str(self.outcome)
+        data["reason"] = None if self.reason is None else str(self.reason)
         data["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
         return data
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import partial
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -40,11 +40,8 @@ from .engine import (
     ChimeRequest,
     ChimeResult,
     HouseholdInfo,
-    Outcome,
-    Reason,
     TvMode,
     Zone,
-    ZoneResult,
 )
 from .guard import async_get_guard
 from .helpers import translate_chime_errors
@@ -53,8 +50,6 @@ from .media import async_resolve_media
 from .schedule import ChimeSchedule
 
 type Trigger = Literal["schedule", "button", "action"]
-
-EXCLUDED_DETAIL: Final = "Chimes are switched off for this zone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,21 +445,10 @@ class ChimeManager:
         zone_uids: tuple[str, ...] | None,
         disabled: frozenset[str],
     ) -> ChimeResult:
-        """Blocking part of async_play: name the zones as the household does now."""
-        info = self.engine.household()
-        names = {zone.uid: zone.name for zone in info.zones}
+        """Blocking part of async_play: chime zones by uid, switched-off ones kept out."""
         if zone_uids is not None:
-            request = replace(
-                request, zones=tuple(names[uid] for uid in zone_uids if uid in names)
-            )
-        excluded = [zone for zone in info.zones if zone.uid in disabled]
-        result = self.engine.chime(
-            replace(
-                request,
-                exclude=(*request.exclude, *(zone.name for zone in excluded)),
-            )
-        )
-        return _with_excluded(result, request, info, excluded)
+            request = replace(request, zone_uids=zone_uids)
+        return self.engine.chime(replace(request, exclude_uids=disabled))
 
     @callback
     def _async_record(
@@ -491,38 +475,3 @@ class ChimeManager:
             },
         )
         self._async_notify()
-
-
-def _with_excluded(
-    result: ChimeResult,
-    request: ChimeRequest,
-    info: HouseholdInfo,
-    excluded: Sequence[Zone],
-) -> ChimeResult:
-    """Report switched-off zones the chime would have played on as skipped.
-
-    The engine reports such a zone only when it shares a group with a zone
-    that chimed (it is muted then); a zone on its own is simply not touched.
-    """
-    if request.zones is None:
-        wanted = {zone.name.casefold() for zone in info.zones}
-    else:
-        wanted = {name.casefold() for name in request.zones}
-    reported = {zone.uid for zone in result.zones}
-    added = [
-        ZoneResult(
-            zone=zone.name,
-            uid=zone.uid,
-            outcome=Outcome.SKIPPED,
-            reason=Reason.EXCLUDED,
-            detail=EXCLUDED_DETAIL,
-        )
-        for zone in excluded
-        if zone.name.casefold() in wanted and zone.uid not in reported
-    ]
-    if not added:
-        return result
-    return replace(
-        result,
-        zones=sorted([*result.zones, *added], key=lambda zone: zone.zone.casefold()),
-    )

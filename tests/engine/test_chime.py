@@ -378,7 +378,8 @@ def test_lasting_fault_during_restore_plays_the_source_not_the_chime(
     assert zone.reason == "restore_failed"
     assert not zone.resumed
     state = kitchen.state()
-    # The queue is back and playing, only the seek is lost; never the chime.
+    # Seeking to the track failed too: the zone is left stopped on its queue
+    # and reported, never on the chime.
     assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
     assert state["track_uri"] != media_server.url("chime_short.mp3")
     assert state["volume"] == 10

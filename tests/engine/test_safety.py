@@ -177,7 +177,7 @@ def test_excluded_zones_are_left_out_or_muted_with_their_group(
         ChimeRequest(
             media_server.url("chime_short.mp3"),
             volume=40,
-            exclude=("Living Room", "Chicken Coop"),
+            exclude_uids=frozenset({room.uid, coop.uid}),
         )
     )
 
@@ -185,6 +185,7 @@ def test_excluded_zones_are_left_out_or_muted_with_their_group(
     assert outcomes == {
         "Kitchen": (Outcome.CHIMED, None),
         "Living Room": (Outcome.SKIPPED, "excluded"),
+        "Chicken Coop": (Outcome.SKIPPED, "excluded"),  # alone, never touched
     }
     # The member stayed in its group but was muted for the chime, never loud.
     assert [e["mute"] for e in room.events() if e["kind"] == "mute"] == [True, False]
@@ -204,3 +205,42 @@ def test_result_is_json_serialisable(
     assert set(data["zones"]) == {"Kitchen", "Living Room", "Chicken Coop"}
     assert data["zones"]["Living Room"]["outcome"] == "failed"
     assert data["duration"] == pytest.approx(0.6, abs=0.1)
+
+
+def test_two_engines_on_one_household_take_turns(
+    household: Household, engine_for, media_server
+) -> None:
+    """A second engine (an entry reloaded mid-chime) waits for the first."""
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.set_volume(8)
+    kitchen.play_queue(track=2, position=20.0)
+    first, second = engine_for(household), engine_for(household)
+    results = []
+    long_chime = media_server.url("chime_long.mp3")
+    worker = threading.Thread(
+        target=lambda: results.append(
+            first.chime(ChimeRequest(long_chime, zones=("Kitchen",), volume=30))
+        )
+    )
+    worker.start()
+    wait_for(lambda: kitchen.state()["track_uri"] == long_chime)
+
+    results.append(
+        second.chime(
+            ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",))
+        )
+    )
+    worker.join(timeout=30)
+
+    assert [r.zones[0].resumed for r in results] == [True, True]
+    queue = f"x-rincon-queue:{kitchen.uid}#0"
+    assert played_uris(kitchen)[-4:] == [
+        long_chime,
+        queue,
+        media_server.url("chime_short.mp3"),
+        queue,
+    ]
+    state = kitchen.state()
+    assert (state["volume"], state["track_number"]) == (8, 2)
+    assert state["transport_state"] == "PLAYING"

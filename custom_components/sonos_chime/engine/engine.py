@@ -13,7 +13,15 @@ import time
 from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneError
 from .group import GroupChime, Speaker, describe, new_speaker
 from .media_probe import probe_duration
-from .models import ChimeRequest, ChimeResult, HouseholdInfo, Outcome, Reason, Zone
+from .models import (
+    ChimeRequest,
+    ChimeResult,
+    HouseholdInfo,
+    Outcome,
+    Reason,
+    Zone,
+    ZoneResult,
+)
 from .topology import first_answer
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,9 +50,8 @@ class ChimeEngine:
         self.busy_timeout = busy_timeout
         self.poll_interval = poll_interval
         self.end_margin = end_margin
-        # Serialises chimes: a chime snapshotting while another plays would
-        # later "restore" that other chime.
-        self._lock = threading.Lock()
+        # Known from the first topology read; chimes on it are serialised.
+        self._household_id: str | None = None
 
     def update_hosts(self, hosts: Iterable[str]) -> None:
         """Hosts to ask next, the ones that answered before first."""
@@ -54,6 +61,7 @@ class ChimeEngine:
         """Fresh topology from the first host that answers."""
         info = first_answer(self.hosts)
         self.update_hosts(zone.host for zone in info.zones)
+        self._household_id = info.household_id
         return info
 
     def chime(self, request: ChimeRequest) -> ChimeResult:
@@ -65,43 +73,58 @@ class ChimeEngine:
         duration = request.duration
         if duration is None:
             duration = probe_duration(request.media_url)
-        if not self._lock.acquire(timeout=self.busy_timeout):
+        household_id = self._household_id or self.household().household_id
+        lock = household_lock(household_id)
+        if not lock.acquire(timeout=self.busy_timeout):
             raise HouseholdBusyError(
                 f"Another chime kept the household busy for {self.busy_timeout:.0f} s"
             )
         try:
             return self._chime(request, duration)
         finally:
-            self._lock.release()
+            lock.release()
 
-    def _targets(self, request: ChimeRequest) -> list[list[Zone]]:
-        """The groups to chime: every group holding a requested zone, whole."""
-        info = self.household()
-        by_name = {zone.name.casefold(): zone for zone in info.zones}
-        named = [*(request.zones or ()), *request.exclude]
-        if unknown := [name for name in named if name.casefold() not in by_name]:
-            raise UnknownZoneError(unknown)
-        if request.zones is None:
-            wanted = set(info.zones)
+    def _targets(
+        self, info: HouseholdInfo, request: ChimeRequest
+    ) -> tuple[list[list[Zone]], list[Zone]]:
+        """Every group holding a requested zone, whole; and the zones left out.
+
+        Names (typed by a person) are resolved here, against the one topology
+        read of this chime; uids of zones no longer in the household are
+        simply not there.
+        """
+        by_uid = {zone.uid: zone for zone in info.zones}
+        if request.zones is not None:
+            by_name = {zone.name.casefold(): zone for zone in info.zones}
+            names = request.zones
+            if unknown := [name for name in names if name.casefold() not in by_name]:
+                raise UnknownZoneError(unknown)
+            wanted = {by_name[name.casefold()] for name in names}
+        elif request.zone_uids is not None:
+            wanted = {by_uid[uid] for uid in request.zone_uids if uid in by_uid}
         else:
-            wanted = {by_name[name.casefold()] for name in request.zones}
-        wanted -= {by_name[name.casefold()] for name in request.exclude}
-        coordinators = {zone.coordinator_uid for zone in wanted}
-        return [
+            wanted = set(info.zones)
+        left_out = {zone for zone in wanted if zone.uid in request.exclude_uids}
+        coordinators = {zone.coordinator_uid for zone in wanted - left_out}
+        groups = [
             members
             for uid, members in info.groups().items()
             if uid in coordinators and members[0].is_coordinator
         ]
+        in_groups = {zone.uid for members in groups for zone in members}
+        alone = [zone for zone in left_out if zone.uid not in in_groups]
+        return groups, sorted(alone, key=lambda zone: zone.name.casefold())
 
     def _chime(self, request: ChimeRequest, duration: float | None) -> ChimeResult:
         started_at = datetime.now(UTC)
+        targets, left_out = self._targets(self.household(), request)
         groups = [
             GroupChime(
                 coordinator=new_speaker(zones[0]),
                 members=[new_speaker(zone) for zone in zones[1:]],
                 request=request,
             )
-            for zones in self._targets(request)
+            for zones in targets
         ]
         speakers = [speaker for group in groups for speaker in group.speakers]
         workers = max(1, min(MAX_WORKERS, len(speakers) + len(groups)))
@@ -145,11 +168,10 @@ class ChimeEngine:
         plays = [group.play_times[1] for group in groups if group.play_times]
         for group in groups:
             group.finish_timings(min(plays) if plays else None)
+        results = [speaker.result for speaker in speakers]
+        results += [_left_out(zone) for zone in left_out]
         result = ChimeResult(
-            zones=sorted(
-                (speaker.result for speaker in speakers),
-                key=lambda zone: zone.zone.casefold(),
-            ),
+            zones=sorted(results, key=lambda zone: zone.zone.casefold()),
             started_at=started_at,
             finished_at=datetime.now(UTC),
             start_skew=max(plays) - min(plays) if len(plays) > 1 else None,
@@ -203,6 +225,29 @@ class ChimeEngine:
         # None: the household stopped answering, so nothing is confirmed.
         for speaker, _ in moved if left is None else left:
             speaker.fail(Reason.REGROUP_FAILED, "The zone did not rejoin its group")
+
+
+# One lock per household for every engine in the process: two engines on one
+# household (an entry reloaded mid-chime) would each restore the other's chime.
+_HOUSEHOLD_LOCKS: dict[str, threading.Lock] = {}
+_REGISTRY = threading.Lock()
+
+
+def household_lock(household_id: str) -> threading.Lock:
+    """The lock any engine holds while it chimes on this household."""
+    with _REGISTRY:
+        return _HOUSEHOLD_LOCKS.setdefault(household_id, threading.Lock())
+
+
+def _left_out(zone: Zone) -> ZoneResult:
+    """A zone asked for but kept out, on its own: never touched."""
+    return ZoneResult(
+        zone=zone.name,
+        uid=zone.uid,
+        outcome=Outcome.SKIPPED,
+        reason=Reason.EXCLUDED,
+        detail="Left out of this chime",
+    )
 
 
 type Placement = tuple[Speaker, Speaker]

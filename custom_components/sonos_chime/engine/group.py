@@ -16,7 +16,19 @@ from soco import SoCo
 from soco.exceptions import SoCoUPnPException
 
 from .models import ChimeRequest, Outcome, Reason, TvMode, Zone, ZoneResult
-from .snapshot import PLAYING, TRANSITIONING, Rendering, Transport, wait_settled
+from .snapshot import (
+    FIELDS,
+    MUTE,
+    PAUSED,
+    PLAYING,
+    SEEKABLE,
+    TRANSITIONING,
+    Rendering,
+    Transport,
+    set_field,
+    start_playing,
+    wait_settled,
+)
 from .sources import INPUTS, SourceKind, classify
 from .topology import SPEAKER_ERRORS
 
@@ -44,7 +56,10 @@ class Speaker:
     soco: SoCo
     result: ZoneResult
     rendering: Rendering | None = None
-    changed: frozenset[str] = frozenset()
+    # Fields the chime changed, each recorded before the change was made.
+    changed: set[str] = field(default_factory=set)
+    # Fields that could not be put back.
+    unrestored: list[str] = field(default_factory=list)
 
     def fail(self, reason: Reason, detail: str) -> None:
         """Mark this zone failed, keeping the first cause."""
@@ -172,13 +187,12 @@ class GroupChime:
         """Make the chime audible on a speaker, or keep an excluded zone quiet."""
         if not self.active or speaker.rendering is None:
             return
-        silence = speaker.zone.name.casefold() in {
-            name.casefold() for name in self.request.exclude
-        }
+        silence = speaker.zone.uid in self.request.exclude_uids
+        plan = speaker.rendering.chime_settings(self.request.volume, silence=silence)
         try:
-            speaker.changed = speaker.rendering.prepare_chime(
-                speaker.soco, self.request.volume, silence=silence
-            )
+            for name, value in plan.items():
+                speaker.changed.add(name)  # recorded first: a failure still restores
+                set_field(speaker.soco, name, value)
         except Exception as err:  # isolation per speaker
             reason, detail = describe(err)
             speaker.fail(reason, f"prepare: {detail}")
@@ -203,18 +217,24 @@ class GroupChime:
     def put_back(
         self, together: Callable[[Iterable[Callable[[], None]]], None]
     ) -> None:
-        """Source and volumes back together, then play.
+        """Source and volumes back together, then play (or pause) again.
 
         Nothing plays before every speaker of the group has its own volume and
-        mute back, so no group is heard at chime level.
+        mute back, so no group is heard at chime level. A group that must play
+        to get back to its state (paused, or a file that seeks only while
+        playing) stays muted until it is there.
         """
+        quiet = self._needs_quiet_start()
         together(
             [
                 self.restore_source,
-                *(partial(self.restore_speaker, speaker) for speaker in self.speakers),
+                *(
+                    partial(self.restore_speaker, speaker, hold_muted=quiet)
+                    for speaker in self.speakers
+                ),
             ]
         )
-        self.resume()
+        self.resume(quiet=quiet)
 
     # Phase 3 and 4: load, then play in step with the other groups.
     def load(self) -> None:
@@ -223,10 +243,10 @@ class GroupChime:
             self._guard("load", self._load)
 
     def _load(self) -> None:
+        self.loaded = True  # recorded first: from here on the source may be gone
         self.coordinator.soco.play_uri(
             self.request.media_url, title=self.request.title, start=False
         )
-        self.loaded = True
 
     def play(self) -> None:
         """Start the loaded chime."""
@@ -309,23 +329,46 @@ class GroupChime:
         """Load the old source back (not playing yet: volumes come first)."""
         if self.transport is None or not self.loaded:
             return  # The chime never replaced the source.
-        transport = self.transport
+        transport, device = self.transport, self.coordinator.soco
+        uid = self.coordinator.zone.uid
         self.source_restored = self._retry(
-            "restore", lambda: transport.restore_source(self.coordinator.soco)
+            "restore source", lambda: transport.load_source(device, uid)
         )
+        seek = transport.seeks_while_stopped and not transport.at_start
+        if self.source_restored and seek:
+            self._retry("restore position", lambda: transport.seek(device))
 
-    def restore_speaker(self, speaker: Speaker) -> None:
-        """Give a speaker back the volume and mute the chime changed."""
-        if speaker.rendering is None or not speaker.changed:
-            return
+    def restore_speaker(self, speaker: Speaker, *, hold_muted: bool = False) -> None:
+        """Give a speaker back, field by field, the volume and mute the chime changed.
+
+        One field failing never skips another. ``hold_muted`` keeps it muted
+        for a quiet start; unmute_held gives the mute back afterwards.
+        """
         rendering = speaker.rendering
+        if rendering is None:
+            return
+        if hold_muted and not rendering.mute:
+            speaker.changed.add(MUTE)
         start = time.monotonic()
-        if self._retry(
-            "restore",
-            lambda: rendering.restore(speaker.soco, speaker.changed),
-            speaker,
-        ):
+        for name in FIELDS:
+            if name not in speaker.changed:
+                continue
+            value = True if name == MUTE and hold_muted else rendering.original(name)
+            self._restore_field(speaker, name, value)
+        if speaker.changed:
             speaker.result.timings["restore"] = time.monotonic() - start
+
+    def _restore_field(self, speaker: Speaker, name: str, value: int | bool) -> None:
+        if not self._retry(
+            f"restore {name}", lambda: set_field(speaker.soco, name, value), speaker
+        ):
+            speaker.unrestored.append(name)
+
+    def unmute_held(self) -> None:
+        """The mute a quiet start held, back as it was."""
+        for speaker in self.speakers:
+            if speaker.rendering is not None and not speaker.rendering.mute:
+                self._restore_field(speaker, MUTE, value=False)
 
     def restore_eq(self, speaker: Speaker) -> None:
         """EQ, play mode and crossfade once playback is back: they cost no silence."""
@@ -338,46 +381,81 @@ class GroupChime:
                 "restore", lambda: transport.restore_settings(speaker.soco), speaker
             )
 
-    def resume(self) -> None:
-        """Play again what was playing; report sources UPnP cannot give back."""
-        start = time.monotonic()
+    def _needs_quiet_start(self) -> bool:
+        """Whether getting back means playing first: paused, or a file's position."""
         transport = self.transport
-        if transport is None:
-            if (
-                self.paused
-            ):  # Paused but never recorded: at least do not leave it paused.
-                self._retry("resume", self.coordinator.soco.play)
-            return
-        if not transport.resumable:
-            for speaker in self.speakers:
-                speaker.result.resumed = False
-                if speaker.result.outcome is Outcome.CHIMED:
-                    speaker.result.reason = Reason.CANNOT_RESUME
-                    speaker.result.detail = (
-                        f"The {transport.kind} source cannot be resumed over UPnP;"
-                        " the zone was left stopped"
-                    )
-            return
-        if not self.source_restored and self._chime_loaded():
-            return  # Play would replay the chime: leave the zone stopped, reported.
-        if self._retry("resume", lambda: transport.resume(self.coordinator.soco)):
-            for speaker in self.speakers:
-                speaker.result.resumed = (
-                    speaker.result.reason is not Reason.RESTORE_FAILED
-                )
+        if transport is None or not self.loaded or transport.clears:
+            return False
+        if transport.state == PAUSED:
+            return transport.kind in SEEKABLE
+        return (
+            transport.state == PLAYING
+            and not transport.seeks_while_stopped
+            and not transport.at_start
+        )
+
+    def resume(self, *, quiet: bool = False) -> None:
+        """Play again what was playing, never at chime settings, never the chime."""
+        start = time.monotonic()
+        held = [name for speaker in self.speakers for name in speaker.unrestored]
+        if held:
+            self._hold_back(
+                f"{', '.join(sorted(set(held)))} could not be restored;"
+                " the zone was left paused rather than play at chime settings"
+            )
+        elif self.transport is None:
+            if self.paused:  # Paused but never recorded: the source is untouched.
+                self._play_again(self.coordinator.soco.play)
+        elif not self.transport.resumable:
+            self._cannot_resume(self.transport.kind)
+        elif not self.loaded:
+            if self.paused:  # The chime never loaded: the source only paused.
+                self._play_again(self.coordinator.soco.play)
+        elif self.source_restored:
+            self._back_to(self.transport, quiet=quiet)
+        # else: the source could not be loaded back; _retry reported it.
+        if quiet:
+            self.unmute_held()
         if self.interrupted_at is not None:
             interruption = time.monotonic() - self.interrupted_at
             for speaker in self.speakers:
                 speaker.result.timings["interruption"] = interruption
         self.coordinator.result.timings["resume"] = time.monotonic() - start
 
-    def _chime_loaded(self) -> bool:
-        """Whether the chime is still the coordinator's source (or we cannot tell)."""
-        try:
-            media = self.coordinator.soco.avTransport.GetMediaInfo([("InstanceID", 0)])
-        except Exception:  # unknown counts as loaded: never replay
-            return True
-        return media["CurrentURI"] == self.request.media_url
+    def _back_to(self, transport: Transport, *, quiet: bool) -> None:
+        """The loaded source back in its state: playing, paused or stopped."""
+        device = self.coordinator.soco
+        if transport.state == PLAYING and transport.kind is not SourceKind.NONE:
+            if not quiet:
+                self._play_again(device.play)
+            elif self._play_again(lambda: start_playing(device)):
+                self._retry("restore position", lambda: transport.seek(device))
+        elif transport.state == PAUSED and quiet:
+            self._retry("restore pause", lambda: _pause_at(device, transport))
+
+    def _play_again(self, play: Callable[[], object]) -> bool:
+        """Play; every zone that plays again says so."""
+        if not self._retry("resume", play):
+            return False
+        for speaker in self.speakers:
+            speaker.result.resumed = True
+        return True
+
+    def _hold_back(self, detail: str) -> None:
+        """Leave the group paused and say why on every zone."""
+        for speaker in self.speakers:
+            speaker.result.resumed = False
+            speaker.fail(Reason.RESTORE_FAILED, detail)
+
+    def _cannot_resume(self, kind: SourceKind) -> None:
+        for speaker in self.speakers:
+            speaker.result.resumed = False
+            if speaker.result.outcome is Outcome.CHIMED:
+                speaker.result.reason = Reason.CANNOT_RESUME
+                speaker.result.detail = (
+                    f"The {kind} source cannot be resumed over UPnP;"
+                    " the zone was left stopped"
+                )
 
     def _retry(
         self, step: str, action: Callable[[], object], speaker: Speaker | None = None
@@ -398,10 +476,7 @@ class GroupChime:
                     detail,
                 )
                 for target in [speaker] if speaker else self.speakers:
-                    target.result.outcome = Outcome.FAILED
-                    target.result.reason = Reason.RESTORE_FAILED
-                    target.result.detail = f"{step}: {reason}: {detail}"
-                    target.result.resumed = False
+                    target.fail(Reason.RESTORE_FAILED, f"{step}: {reason}: {detail}")
                 return False
             else:
                 return True
@@ -417,6 +492,14 @@ class GroupChime:
                 speaker.result.timings["start"] = self.play_times[1] - first_play
             if "end" in self.wait:
                 speaker.result.timings["end"] = self.wait["end"]
+
+
+def _pause_at(device: SoCo, transport: Transport) -> None:
+    """Paused at the recorded position: a stopped speaker can only pause by playing."""
+    start_playing(device)
+    device.pause()
+    if not transport.at_start:
+        transport.seek(device)
 
 
 def new_speaker(zone: Zone) -> Speaker:

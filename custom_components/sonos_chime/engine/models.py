@@ -81,17 +81,22 @@ class ChimeRequest:
 
     media_url: str
     duration: float | None = None
+    # Where: zone names as a person types them, or uids as the household
+    # knows them; neither means every zone.
     zones: tuple[str, ...] | None = None
+    zone_uids: tuple[str, ...] | None = None
     volume: int | None = None
     tv: TvMode = TvMode.SKIP
     title: str = "Chime"
     # Zones that must not hear it: left out, or muted while their group chimes.
-    exclude: tuple[str, ...] = ()
+    exclude_uids: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         """Refuse values a speaker would reject halfway through a chime."""
         if self.volume is not None and not 0 <= self.volume <= 100:
             raise ValueError(f"volume must be 0-100, got {self.volume}")
+        if self.zones is not None and self.zone_uids is not None:
+            raise ValueError("zones are named or given by uid, not both")
         if not self.media_url.startswith(("http://", "https://")):
             raise ValueError(f"media must be an http(s) URL, got {self.media_url!r}")
 

@@ -6,19 +6,25 @@ transport (source, track, position, play mode) lives on the coordinator.
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import dataclass
 import time
 
 from soco import SoCo
-from soco.exceptions import SoCoUPnPException
 
 from .sources import NOT_RESUMABLE, SourceKind, classify
 
 PLAYING = "PLAYING"
+PAUSED = "PAUSED_PLAYBACK"
 TRANSITIONING = "TRANSITIONING"
+START = "0:00:00"
+# The rendering fields a chime may change, restored in this order.
+VOLUME = "volume"
+MUTE = "mute"
+FIELDS = (VOLUME, MUTE)
 SETTLE_TIMEOUT = 5.0
 SETTLE_POLL = 0.05
+# Sources with a position worth going back to.
+SEEKABLE = frozenset({SourceKind.QUEUE, SourceKind.STREAM})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +50,22 @@ class Rendering:
             fixed_volume=speaker.fixed_volume,
         )
 
-    def prepare_chime(
-        self, speaker: SoCo, volume: int | None, *, silence: bool = False
-    ) -> frozenset[str]:
-        """Make the chime audible, or an excluded zone quiet; say what changed."""
+    def chime_settings(
+        self, volume: int | None, *, silence: bool = False
+    ) -> dict[str, int | bool]:
+        """What the chime changes: audible at its volume, or an excluded zone quiet."""
         if silence:
-            if self.mute:
-                return frozenset()
-            speaker.mute = True
-            return frozenset({"mute"})
-        changed = set()
+            return {} if self.mute else {MUTE: True}
+        changes: dict[str, int | bool] = {}
         if self.mute:
-            speaker.mute = False
-            changed.add("mute")
+            changes[MUTE] = False
         if volume is not None and not self.fixed_volume and volume != self.volume:
-            speaker.volume = volume
-            changed.add("volume")
-        return frozenset(changed)
+            changes[VOLUME] = volume
+        return changes
 
-    def restore(self, speaker: SoCo, changed: frozenset[str]) -> None:
-        """Undo what the chime changed, before playback resumes."""
-        if "volume" in changed:
-            speaker.volume = self.volume
-        if "mute" in changed:
-            speaker.mute = self.mute
+    def original(self, name: str) -> int | bool:
+        """The value a field had before the chime."""
+        return self.volume if name == VOLUME else self.mute
 
     def restore_eq(self, speaker: SoCo) -> None:
         """The chime never sets EQ; put back whatever changed meanwhile.
@@ -82,6 +80,21 @@ class Rendering:
             speaker.treble = self.treble
         if speaker.loudness != self.loudness:
             speaker.loudness = self.loudness
+
+
+def set_field(speaker: SoCo, name: str, value: int | bool) -> None:
+    """Write one rendering field."""
+    if name == VOLUME:
+        speaker.volume = value
+    else:
+        speaker.mute = value
+
+
+def start_playing(speaker: SoCo, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Play, and return once the speaker really plays (buffered, seekable)."""
+    speaker.play()
+    if wait_settled(speaker, timeout) != PLAYING:
+        raise TimeoutError("The speaker did not start playing")
 
 
 def wait_settled(speaker: SoCo, timeout: float = SETTLE_TIMEOUT) -> str:
@@ -140,21 +153,37 @@ class Transport:
             crossfade=crossfade,
         )
 
-    def restore_source(self, speaker: SoCo) -> None:
-        """Load the old source again at the same track and position, not playing."""
-        if self.kind is SourceKind.QUEUE:
-            if self.track > 0:
-                speaker.play_from_queue(self.track - 1, start=False)
-            else:
-                _set_uri(speaker, self.uri, self.metadata)
-            if self.position != "0:00:00" and self.track > 0:
-                speaker.seek(self.position)
-        elif self.kind not in NOT_RESUMABLE and self.kind is not SourceKind.NONE:
+    @property
+    def clears(self) -> bool:
+        """Whether the restore can only clear the chime away, not reload a source."""
+        return self.kind is SourceKind.NONE or not self.resumable
+
+    @property
+    def seeks_while_stopped(self) -> bool:
+        """Queue tracks accept a seek once loaded; a plain file only once playing."""
+        return self.kind is SourceKind.QUEUE and self.track > 0
+
+    @property
+    def at_start(self) -> bool:
+        """Whether there is no position to go back to."""
+        return self.position == START or self.kind not in SEEKABLE
+
+    def load_source(self, speaker: SoCo, uid: str) -> None:
+        """The old source loaded again, not playing, or at least not the chime.
+
+        What UPnP cannot load back (nothing, an app's session) gets the
+        zone's own queue instead: pressing play must never replay the chime.
+        """
+        if self.clears:
+            _set_uri(speaker, f"x-rincon-queue:{uid}#0", "")
+        elif self.seeks_while_stopped:
+            speaker.play_from_queue(self.track - 1, start=False)
+        else:
             _set_uri(speaker, self.uri, self.metadata)
-            if self.kind is SourceKind.STREAM and self.position != "0:00:00":
-                # Some streams cannot seek (UPnP 701/711): start over rather than fail.
-                with suppress(SoCoUPnPException):
-                    speaker.seek(self.position)
+
+    def seek(self, speaker: SoCo) -> None:
+        """Back to the recorded position in the loaded track."""
+        speaker.seek(self.position)
 
     def restore_settings(self, speaker: SoCo) -> None:
         """Play mode and crossfade as they were; set once playback is back.
@@ -165,15 +194,6 @@ class Transport:
             speaker.play_mode = self.play_mode
         if bool(speaker.cross_fade) != self.crossfade:
             speaker.cross_fade = self.crossfade
-
-    def resume(self, speaker: SoCo) -> None:
-        """Play again only what was playing, and never a source we could not load."""
-        if (
-            self.state == PLAYING
-            and self.resumable
-            and self.kind is not SourceKind.NONE
-        ):
-            speaker.play()
 
 
 def _set_uri(speaker: SoCo, uri: str, metadata: str) -> None:

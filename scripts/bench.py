@@ -1,8 +1,9 @@
 """Measure start skew, overhead and position error of a chime, per household size.
 
 The emulated household runs in its own process (as speakers would), and every
-number comes from the speakers' own event timelines, so the engine and the
-baseline are measured the same way.
+number comes from the speakers' own event timelines, so the engine and both
+baselines (Home Assistant core's snapshot/play/wait/restore script on core's
+Sonos, and a sequential per-zone cron job) are measured the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import json
+import os
 from pathlib import Path
 import statistics
 import subprocess
@@ -29,10 +31,12 @@ from soco.snapshot import Snapshot  # noqa: E402
 
 from custom_components.sonos_chime.engine import ChimeEngine, ChimeRequest  # noqa: E402
 from custom_components.sonos_chime.engine.audio import read_file_duration  # noqa: E402
+from scripts.bench_core import CoreSonos  # noqa: E402
 from sonos_emulator.timing import PROFILES, REALISTIC  # noqa: E402
 
 MEDIA = ROOT / "tests" / "media"
 CHIME = "chime_long.mp3"
+CHIME_VOLUME = 30  # every method chimes at the same volume
 START_POSITION = 30  # seconds into track 2 of the queue
 FIXED_SLEEP = 3.0  # what a cron script sleeps for a 2 s chime
 TRACKS = [f"x-file-cifs://nas/music/{n:02}.mp3" for n in range(1, 6)]
@@ -69,22 +73,26 @@ class Row:
     wall: float
 
 
-def start_household(size: int, profile: str) -> tuple[subprocess.Popen[str], list[str]]:
-    """Run `python -m sonos_emulator` and wait until it says it is ready."""
+def start_household(
+    size: int, profile: str, net: str
+) -> tuple[subprocess.Popen[str], list[str], list[str]]:
+    """Run `python -m sonos_emulator` on `net`.2 and up until it says it is ready."""
     names = ",".join(f"Zone {n}" for n in range(1, size + 1))
     command = [sys.executable, "-m", "sonos_emulator", "--speakers", names]
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [*command, "--profile", profile],
+        [*command, "--profile", profile, "--first-ip", f"{net}.2"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
-    hosts = []
+    hosts, uids = [], []
     for line in proc.stdout or ():
         if line.strip() == "ready":
             break
-        hosts.append(line.split("\t")[1].split(":")[0])
-    return proc, hosts
+        _, address, uid = line.rstrip("\n").split("\t")
+        hosts.append(address.split(":")[0])
+        uids.append(uid)
+    return proc, hosts, uids
 
 
 def describe(profile: str) -> str:
@@ -126,13 +134,19 @@ def set_up(hosts: list[str]) -> None:
         speaker.volume = 20
 
 
+def forget_speakers() -> None:
+    """Drop SoCo's speaker singletons and cached topology, as a new process would."""
+    soco_reset()
+    SoCo.zone_group_states.clear()
+
+
 def sequential(hosts: list[str], url: str) -> None:
     """The cron way: zone after zone, snapshot, play, fixed sleep, restore."""
     for host in hosts:
         speaker = SoCo(host)
         snapshot = Snapshot(speaker)
         snapshot.snapshot()
-        speaker.volume = 30
+        speaker.volume = CHIME_VOLUME
         speaker.play_uri(url, title="Chime")
         time.sleep(FIXED_SLEEP)
         snapshot.restore()
@@ -190,12 +204,22 @@ def main() -> None:
     """Run every size, print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1,5,10,20")
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="measure the engine only (no ha core recipe, no sequential)",
+    )
     parser.add_argument(
         "--profile",
         choices=sorted(PROFILES),
         default=REALISTIC.name,
         help="the emulated speakers' timing (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--net",
+        default=os.environ.get("SONOS_EMULATOR_NET", "127.0.0"),
+        help="loopback /24 of the household: speakers on .2 and up, core's event"
+        " listener on .1 (default: $SONOS_EMULATOR_NET or %(default)s)",
     )
     args = parser.parse_args()
     server = MediaServer(("127.0.0.1", 0), partial(Quiet, directory=MEDIA))
@@ -204,16 +228,28 @@ def main() -> None:
     chime_len = read_file_duration(MEDIA / CHIME) or 0.0
     rows: list[Row] = []
     for size in (int(s) for s in args.sizes.split(",")):
-        proc, hosts = start_household(size, args.profile)
+        proc, hosts, uids = start_household(size, args.profile, args.net)
         try:
-            soco_reset()
-            SoCo.zone_group_states.clear()
+            forget_speakers()
             engine = ChimeEngine(hosts)
-            request = ChimeRequest(url, duration=chime_len, volume=30)
+            request = ChimeRequest(url, duration=chime_len, volume=CHIME_VOLUME)
             rows.append(
                 measure(hosts, "engine", partial(engine.chime, request), url, chime_len)
             )
             if not args.no_baseline:
+                # Core is set up after the engine ran and gone before the
+                # sequential run: each method finds the household to itself.
+                # SoCo keeps the topology it parsed across core's soco_reset()
+                # and marks no new speaker object as coordinator until the
+                # topology changes (set_up's calls would be refused): core
+                # starts as it would in a fresh process.
+                forget_speakers()
+                with CoreSonos(hosts, uids, args.net) as core:
+                    recipe = partial(core.chime, url, CHIME_VOLUME / 100, chime_len)
+                    rows.append(
+                        measure(hosts, "ha core recipe", recipe, url, chime_len)
+                    )
+                forget_speakers()
                 rows.append(
                     measure(
                         hosts,
@@ -228,7 +264,10 @@ def main() -> None:
             proc.wait()
     server.shutdown()
     print(f"speakers: {args.profile} timing profile {describe(args.profile)}")
-    print(f"chime: {CHIME}, {chime_len:.2f} s; baseline sleeps {FIXED_SLEEP:.1f} s")
+    print(
+        f"chime: {CHIME}, {chime_len:.2f} s at volume {CHIME_VOLUME};"
+        f" sequential sleeps {FIXED_SLEEP:.1f} s"
+    )
     print()
     print(
         "| zones | method | start skew (ms) | overhead mean / max (s)"

@@ -1,0 +1,55 @@
+"""scripts/bench runs every method end to end and prints its table.
+
+Only the table's shape is checked: timings depend on the machine.
+"""
+
+from pathlib import Path
+import re
+import subprocess
+import sys
+
+from tests.conftest import EMULATOR_NET
+
+ROOT = Path(__file__).resolve().parent.parent
+METHODS = ["engine", "ha core recipe", "sequential"]
+# One zone, fast speakers: the emulator, Home Assistant's start-up and core's
+# discovery take most of it.
+TIMEOUT = 90
+NUMBER = r"-?\d+\.\d+"
+PAIR = rf"{NUMBER} / {NUMBER}"
+
+
+def test_one_zone_has_a_row_per_method() -> None:
+    # On the block this session's tests own, not on another session's.
+    result = subprocess.run(  # noqa: S603 - our interpreter, our script
+        [
+            sys.executable,
+            "scripts/bench.py",
+            "--sizes",
+            "1",
+            "--profile",
+            "fast",
+            "--net",
+            EMULATOR_NET,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in result.stdout.splitlines()
+        if line.startswith("| 1 |")
+    ]
+    assert [row[1] for row in rows] == METHODS, result.stdout
+    for row in rows:
+        zones, _, skew, overhead, error, wall = row
+        assert zones == "1"
+        assert re.fullmatch(NUMBER, skew), row
+        assert re.fullmatch(PAIR, overhead), row
+        assert re.fullmatch(PAIR, error), row
+        assert re.fullmatch(NUMBER, wall), row

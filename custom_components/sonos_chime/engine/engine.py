@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 import logging
 import threading
 import time
+from typing import Any
 
 from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneError
 from .group import GroupChime, Speaker, describe, new_speaker
@@ -22,6 +24,7 @@ from .models import (
     Zone,
     ZoneResult,
 )
+from .record import make_record, record_groups, record_request
 from .topology import first_answer
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,11 +67,15 @@ class ChimeEngine:
         self._household_id = info.household_id
         return info
 
-    def chime(self, request: ChimeRequest) -> ChimeResult:
+    def chime(
+        self, request: ChimeRequest, on_record: OnRecord | None = None
+    ) -> ChimeResult:
         """Chime on the requested zones and put every one of them back.
 
         Raises only before any speaker is changed; what goes wrong on a
-        speaker afterwards is reported in the result.
+        speaker afterwards is reported in the result. ``on_record`` gets what
+        will be restored (record.py) before the first speaker is touched, to
+        keep where a crash cannot reach it.
         """
         duration = request.duration
         if duration is None:
@@ -80,9 +87,52 @@ class ChimeEngine:
                 f"Another chime kept the household busy for {self.busy_timeout:.0f} s"
             )
         try:
-            return self._chime(request, duration)
+            return self._chime(request, duration, on_record)
         finally:
             lock.release()
+
+    def recover(self, record: Mapping[str, Any]) -> ChimeResult:
+        """Put back what a chime cut short by a crash left, from its record.
+
+        Only groups that still show the chime's mark are touched: the chime
+        as their source, or the recorded source paused where it played. A
+        group someone changed since is reported and left as it is.
+        """
+        lock = household_lock(record["household_id"])
+        if not lock.acquire(timeout=self.busy_timeout):
+            raise HouseholdBusyError(
+                f"Another chime kept the household busy for {self.busy_timeout:.0f} s"
+            )
+        try:
+            return self._recover(record)
+        finally:
+            lock.release()
+
+    def _recover(self, record: Mapping[str, Any]) -> ChimeResult:
+        started_at = datetime.now(UTC)
+        request = record_request(record)
+        groups = []
+        for transport, members in record_groups(record):
+            speakers = [new_speaker(zone) for zone, _ in members]
+            for speaker, (zone, rendering) in zip(speakers, members, strict=True):
+                speaker.rendering = rendering
+                if rendering is not None:
+                    silence = zone.uid in request.exclude_uids
+                    plan = rendering.chime_settings(request.volume, silence=silence)
+                    speaker.changed = set(plan)
+            groups.append(
+                GroupChime(
+                    coordinator=speakers[0],
+                    members=speakers[1:],
+                    request=request,
+                    transport=transport,
+                )
+            )
+        jobs = sum(len(group.speakers) + 1 for group in groups)
+        with _pools(jobs) as (each, together):
+            each(GroupChime.reclaim, groups)
+            self._put_back([g for g in groups if g.active], each, together)
+        return self._result(groups, [], started_at, None)
 
     def _targets(
         self, info: HouseholdInfo, request: ChimeRequest
@@ -115,9 +165,15 @@ class ChimeEngine:
         alone = [zone for zone in left_out if zone.uid not in in_groups]
         return groups, sorted(alone, key=lambda zone: zone.name.casefold())
 
-    def _chime(self, request: ChimeRequest, duration: float | None) -> ChimeResult:
+    def _chime(
+        self,
+        request: ChimeRequest,
+        duration: float | None,
+        on_record: OnRecord | None,
+    ) -> ChimeResult:
         started_at = datetime.now(UTC)
-        targets, left_out = self._targets(self.household(), request)
+        info = self.household()
+        targets, left_out = self._targets(info, request)
         groups = [
             GroupChime(
                 coordinator=new_speaker(zones[0]),
@@ -127,23 +183,7 @@ class ChimeEngine:
             for zones in targets
         ]
         speakers = [speaker for group in groups for speaker in group.speakers]
-        workers = max(1, min(MAX_WORKERS, len(speakers) + len(groups)))
-        # Groups run their own steps on one pool and hand the work on their
-        # speakers to another, so a group never waits for a thread its own
-        # steps hold. Groups wait for each other only where they must: before
-        # Play (all start at once) and before the restore (one topology check).
-        with (
-            ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime") as pool,
-            ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime_io") as io,
-        ):
-
-            def each[T](step: Callable[[T], None], items: Iterable[T]) -> None:
-                # list() waits for all; every step records its own failures.
-                list(pool.map(step, items))
-
-            def together(steps: Iterable[Callable[[], None]]) -> None:
-                list(io.map(_call, steps))
-
+        with _pools(len(speakers) + len(groups)) as (each, together):
             try:
                 # Everything is read first, then every group pauses at once: a
                 # group paused early would only wait for the others in silence.
@@ -153,6 +193,8 @@ class ChimeEngine:
                         *(group.inspect for group in groups),
                     ]
                 )
+                if on_record is not None:
+                    _keep(on_record, make_record(info.household_id, request, groups))
                 each(lambda group: group.get_ready(together), groups)
                 each(GroupChime.play, groups)
                 each(
@@ -160,15 +202,31 @@ class ChimeEngine:
                     groups,
                 )
             finally:
-                each(GroupChime.stop_chime, groups)
-                self._regroup(groups, each)
-                each(lambda group: group.put_back(together), groups)
-                # Checks that cost no silence wait until every group plays again.
-                together([partial(g.restore_eq, s) for g, s in _pairs(groups)])
+                self._put_back(groups, each, together)
+        return self._result(groups, left_out, started_at, duration)
+
+    def _put_back(
+        self, groups: list[GroupChime], each: Each, together: Together
+    ) -> None:
+        """Chime silenced, groups regrouped, sources and settings back, played."""
+        each(GroupChime.stop_chime, groups)
+        self._regroup(groups, each)
+        each(lambda group: group.put_back(together), groups)
+        # Checks that cost no silence wait until every group plays again.
+        together([partial(g.restore_eq, s) for g, s in _pairs(groups)])
+
+    @staticmethod
+    def _result(
+        groups: list[GroupChime],
+        left_out: list[Zone],
+        started_at: datetime,
+        duration: float | None,
+    ) -> ChimeResult:
+        """Every zone's result, the chime's timings on each."""
         plays = [group.play_times[1] for group in groups if group.play_times]
         for group in groups:
             group.finish_timings(min(plays) if plays else None)
-        results = [speaker.result for speaker in speakers]
+        results = [speaker.result for group in groups for speaker in group.speakers]
         results += [_left_out(zone) for zone in left_out]
         result = ChimeResult(
             zones=sorted(results, key=lambda zone: zone.zone.casefold()),
@@ -190,7 +248,7 @@ class ChimeEngine:
     def _regroup(
         self,
         groups: list[GroupChime],
-        each: Callable[[Callable[[Placement], None], Iterable[Placement]], None],
+        each: Each,
     ) -> None:
         """Put back any group the household changed while the chime played.
 
@@ -277,6 +335,43 @@ def _group_step(speaker: Speaker, action: Callable[[], object]) -> None:
     except Exception as err:  # isolation per speaker
         reason, detail = describe(err)
         speaker.fail(reason, f"regroup: {detail}")
+
+
+type Each = Callable[[Callable[[Any], None], Iterable[Any]], None]
+type Together = Callable[[Iterable[Callable[[], None]]], None]
+type OnRecord = Callable[[dict[str, Any]], None]
+
+
+@contextmanager
+def _pools(jobs: int) -> Iterator[tuple[Each, Together]]:
+    """Two pools: groups run their steps on one, their speakers' work on the other.
+
+    So a group never waits for a thread its own steps hold. Groups wait for
+    each other only where they must: before Play (all start at once) and
+    before the restore (one topology check).
+    """
+    workers = max(1, min(MAX_WORKERS, jobs))
+    with (
+        ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime") as pool,
+        ThreadPoolExecutor(workers, thread_name_prefix="sonos_chime_io") as io,
+    ):
+
+        def each(step: Callable[[Any], None], items: Iterable[Any]) -> None:
+            # list() waits for all; every step records its own failures.
+            list(pool.map(step, items))
+
+        def together(steps: Iterable[Callable[[], None]]) -> None:
+            list(io.map(_call, steps))
+
+        yield each, together
+
+
+def _keep(on_record: OnRecord, record: dict[str, Any]) -> None:
+    """Hand the record over; a chime that cannot be kept safe still restores."""
+    try:
+        on_record(record)
+    except Exception:
+        _LOGGER.exception("Could not keep the chime's record; chiming without it")
 
 
 def _call(step: Callable[[], None]) -> None:

@@ -69,16 +69,6 @@ class Speaker:
             self.result.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """What the coordinator was doing before anything was touched."""
-
-    state: str
-    media: tuple[str, str]
-    kind: SourceKind
-    settings: tuple[str, bool]
-
-
 @dataclass(slots=True)
 class GroupChime:
     """A coordinator and its members, chimed and restored as one."""
@@ -89,7 +79,6 @@ class GroupChime:
     transport: Transport | None = None
     paused: bool = False
     loaded: bool = False
-    seen: Seen | None = None
     source_restored: bool = False
     ended: bool = False
     active: bool = True
@@ -145,8 +134,31 @@ class GroupChime:
             self._end(Outcome.SKIPPED, reason, f"Zone plays its {kind} input")
             return
         settings = (device.play_mode, bool(device.cross_fade))
-        self.seen = Seen(state, (uri, metadata), kind, settings)
+        self.transport = Transport.capture(device, state, (uri, metadata), settings)
         self.wait["snapshot"] = time.monotonic() - start
+
+    def reclaim(self) -> None:
+        """After a crash: whether this group still shows the chime's mark."""
+        self._guard("recover", self._reclaim)
+
+    def _reclaim(self) -> None:
+        device, transport = self.coordinator.soco, self.transport
+        if transport is None:
+            return
+        state = wait_settled(device)
+        uri = device.avTransport.GetMediaInfo([("InstanceID", 0)])["CurrentURI"]
+        if uri == self.request.media_url:
+            self.loaded = True  # the chime (still) holds the source
+        elif uri == transport.uri and state != PLAYING == transport.state:
+            self.paused = transport.kind not in INPUTS  # paused, not yet loaded
+        else:
+            # Playing as recorded may be someone who started it again at a
+            # volume of their own: only the chime's own mark counts.
+            self._end(
+                Outcome.SKIPPED,
+                Reason.CHANGED_SINCE,
+                "Not as the chime left it; left as it is",
+            )
 
     def interrupt(self) -> None:
         """Pause, then record the exact position (the group falls silent here)."""
@@ -155,19 +167,18 @@ class GroupChime:
 
     def _interrupt(self) -> None:
         start = time.monotonic()
-        device, seen = self.coordinator.soco, self.seen
-        if seen is None:
+        device, transport = self.coordinator.soco, self.transport
+        if transport is None:
             return
-        if seen.state == PLAYING:
+        # Inputs refuse pause and stop (UPnP 701): loading the chime is what
+        # interrupts them, and the restore hands the input back.
+        if transport.state == PLAYING:
             self.interrupted_at = time.monotonic()
-            # Inputs refuse pause and stop (UPnP 701): loading the chime is what
-            # interrupts them, and the restore hands the input back.
-            if seen.kind not in INPUTS:
+            if transport.kind not in INPUTS:
+                self.paused = True  # recorded first, as every change
                 device.pause()
-                self.paused = True
-        self.transport = Transport.capture(
-            device, seen.state, seen.media, seen.settings
-        )
+                # Where it stopped, exactly: the read before pausing ran on.
+                self.transport = transport.repositioned(device)
         self.wait["snapshot"] = self.wait.get("snapshot", 0.0) + (
             time.monotonic() - start
         )

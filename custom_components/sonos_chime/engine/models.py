@@ -42,6 +42,8 @@ class Reason(StrEnum):
     CANNOT_RESUME = "cannot_resume"
     RESTORE_FAILED = "restore_failed"
     REGROUP_FAILED = "regroup_failed"
+    # After a crash: someone changed the zone since; it is left as it is.
+    CHANGED_SINCE = "changed_since"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ transport (source, track, position, play mode) lives on the coordinator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import time
 
 from soco import SoCo
@@ -133,11 +133,11 @@ class Transport:
         media: tuple[str, str],
         settings: tuple[str, bool],
     ) -> Transport:
-        """Record the source after playback is paused, so the position is exact.
+        """Record the source, before anything is touched.
 
         ``media`` (URI, metadata) and ``settings`` (play mode, crossfade) were
-        read before the pause: pausing changes neither, and reads before it
-        cost no silence.
+        read already; reads before the pause cost no silence. A playing zone's
+        position runs on: repositioned reads it again once paused.
         """
         track = speaker.get_current_track_info()
         uri, metadata = media
@@ -148,9 +148,18 @@ class Transport:
             metadata=metadata,
             kind=classify(uri),
             track=int(track["playlist_position"] or 0),
-            position=track["position"] or "0:00:00",
+            position=track["position"] or START,
             play_mode=play_mode,
             crossfade=crossfade,
+        )
+
+    def repositioned(self, speaker: SoCo) -> Transport:
+        """The same source at the track and position it was paused at."""
+        track = speaker.get_current_track_info()
+        return replace(
+            self,
+            track=int(track["playlist_position"] or 0),
+            position=track["position"] or START,
         )
 
     @property

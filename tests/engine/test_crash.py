@@ -1,0 +1,140 @@
+"""A chime cut short by a killed process: the record puts the household back."""
+
+import json
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from custom_components.sonos_chime.engine import ChimeEngine, Outcome, Reason
+from custom_components.sonos_chime.engine.record import record_age
+from sonos_emulator import Household
+
+from .conftest import QUEUE, RADIO, both_profiles, settled, wait_for
+
+ROOT = Path(__file__).parents[2]
+# A process that chimes on the household and writes the record where the
+# test finds it, atomically, as Home Assistant's Store does.
+CHIMER = textwrap.dedent(
+    """
+    import json, os, sys
+    sys.path.insert(0, sys.argv[1])
+    from custom_components.sonos_chime.engine import ChimeEngine, ChimeRequest
+
+    record_path, url, hosts = sys.argv[2], sys.argv[3], sys.argv[4:]
+
+    def keep(record):
+        with open(record_path + ".tmp", "w") as out:
+            json.dump(record, out)
+        os.replace(record_path + ".tmp", record_path)
+
+    ChimeEngine(hosts).chime(ChimeRequest(url, volume=45), on_record=keep)
+    """
+)
+
+
+@pytest.fixture
+def killed_mid_chime(household: Household, media_server, tmp_path: Path) -> dict:
+    """Start the chiming process, kill -9 it while every zone plays the chime."""
+    record_path = tmp_path / "record.json"
+    url = media_server.url("chime_long.mp3")
+    hosts = [speaker.ip for speaker in household.speakers]
+    chimer = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", CHIMER, str(ROOT), str(record_path), url, *hosts]
+    )
+    try:
+        wait_for(
+            lambda: all(
+                speaker.state()["track_uri"] == url
+                and speaker.state()["transport_state"] == "PLAYING"
+                for speaker in household.speakers
+                if speaker.state()["coordinator_uid"] == speaker.uid
+            ),
+            timeout=15,
+        )
+        chimer.send_signal(signal.SIGKILL)
+    finally:
+        chimer.wait(timeout=10)
+    assert chimer.returncode == -signal.SIGKILL
+    return json.loads(record_path.read_text())
+
+
+@pytest.fixture
+def household_at_work(household: Household) -> Household:
+    """A queue mid-track in a group, a muted radio, quiet volumes."""
+    kitchen, room, coop = (
+        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
+    )
+    kitchen.set_queue(QUEUE)
+    kitchen.set_play_mode("REPEAT_ALL")
+    kitchen.set_volume(12)
+    room.set_volume(9)
+    kitchen.play_queue(track=2, position=30.0)
+    household.join("Living Room", "Kitchen")
+    coop.set_source(RADIO, state="PLAYING")
+    coop.set_volume(7)
+    coop.set_mute(True)
+    settled(household)
+    return household
+
+
+@both_profiles
+def test_recovery_after_kill_puts_every_zone_back(
+    household_at_work: Household, killed_mid_chime: dict, media_server
+) -> None:
+    household = household_at_work
+    kitchen, room, coop = (
+        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
+    )
+    # The kill left the household mid-chime: chime loaded, volumes raised.
+    assert kitchen.state()["volume"] == 45
+    assert coop.state()["mute"] is False
+    assert record_age(killed_mid_chime) < 30
+
+    result = ChimeEngine([kitchen.ip]).recover(killed_mid_chime)
+    settled(household)
+
+    assert {z.zone: (z.outcome, z.resumed) for z in result.zones} == {
+        "Kitchen": (Outcome.CHIMED, True),
+        "Living Room": (Outcome.CHIMED, True),
+        "Chicken Coop": (Outcome.CHIMED, True),
+    }
+    state = kitchen.state()
+    assert state["transport_state"] == "PLAYING"
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert state["track_number"] == 2
+    assert state["position"] == pytest.approx(30.5, abs=2.0)
+    assert (state["volume"], state["play_mode"]) == (12, "REPEAT_ALL")
+    assert room.state()["coordinator_uid"] == kitchen.uid
+    assert room.state()["volume"] == 9
+    coop_state = coop.state()
+    assert coop_state["current_uri"] == RADIO
+    assert coop_state["transport_state"] == "PLAYING"
+    assert (coop_state["volume"], coop_state["mute"]) == (7, True)
+    chime = media_server.url("chime_long.mp3")
+    assert all(s.state()["track_uri"] != chime for s in household.speakers)
+
+
+def test_a_zone_changed_since_is_left_as_it_is(
+    household_at_work: Household, killed_mid_chime: dict
+) -> None:
+    household = household_at_work
+    kitchen, coop = household["Kitchen"], household["Chicken Coop"]
+    # Before Home Assistant is back, someone starts the radio in the coop
+    # again, louder: the same source as recorded, but not the chime's doing.
+    coop.set_source(RADIO, state="PLAYING")
+    coop.set_volume(30)
+
+    result = ChimeEngine([kitchen.ip]).recover(killed_mid_chime)
+
+    coop_result = next(z for z in result.zones if z.zone == "Chicken Coop")
+    assert (coop_result.outcome, coop_result.reason) == (
+        Outcome.SKIPPED,
+        Reason.CHANGED_SINCE,
+    )
+    assert coop.state()["volume"] == 30  # not put back to 7 over the user
+    assert kitchen.state()["track_number"] == 2
+    assert kitchen.state()["volume"] == 12

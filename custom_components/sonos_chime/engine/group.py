@@ -61,12 +61,29 @@ class Speaker:
     # Fields that could not be put back.
     unrestored: list[str] = field(default_factory=list)
 
+    # The zone's result is written here and nowhere else.
     def fail(self, reason: Reason, detail: str) -> None:
         """Mark this zone failed, keeping the first cause."""
         if self.result.outcome is not Outcome.FAILED:
-            self.result.outcome = Outcome.FAILED
-            self.result.reason = reason
-            self.result.detail = detail
+            self._write(Outcome.FAILED, reason, detail)
+
+    def settle(self, outcome: Outcome, reason: Reason, detail: str) -> None:
+        """Skip or fail a zone that has not failed or been skipped yet."""
+        if self.result.outcome is Outcome.CHIMED:
+            self._write(outcome, reason, detail)
+
+    def note(self, reason: Reason, detail: str) -> None:
+        """Why a zone that chimed is not quite as it was (it was not resumed)."""
+        if self.result.outcome is Outcome.CHIMED and self.result.reason is None:
+            self._write(Outcome.CHIMED, reason, detail)
+
+    def resumed(self, resumed: bool) -> None:
+        """Whether the zone plays again."""
+        self.result.resumed = resumed
+
+    def _write(self, outcome: Outcome, reason: Reason, detail: str) -> None:
+        self.result.outcome, self.result.reason = outcome, reason
+        self.result.detail = detail
 
 
 @dataclass(slots=True)
@@ -96,10 +113,7 @@ class GroupChime:
         """Stop this group's chime; every zone of it gets the same outcome."""
         self.active = False
         for speaker in self.speakers:
-            if speaker.result.outcome is Outcome.CHIMED:
-                speaker.result.outcome = outcome
-                speaker.result.reason = reason
-                speaker.result.detail = detail
+            speaker.settle(outcome, reason, detail)
 
     def _guard(self, step: str, action: Callable[[], None]) -> None:
         """Run a group step; a failure ends the group's chime, never the others'."""
@@ -209,9 +223,9 @@ class GroupChime:
             speaker.fail(reason, f"prepare: {detail}")
             return
         if silence:  # Its group chimes, but this zone asked for quiet.
-            speaker.result.outcome = Outcome.SKIPPED
-            speaker.result.reason = Reason.EXCLUDED
-            speaker.result.detail = "Muted while its group chimed"
+            speaker.settle(
+                Outcome.SKIPPED, Reason.EXCLUDED, "Muted while its group chimed"
+            )
 
     def get_ready(
         self, together: Callable[[Iterable[Callable[[], None]]], None]
@@ -449,24 +463,23 @@ class GroupChime:
         if not self._retry("resume", play):
             return False
         for speaker in self.speakers:
-            speaker.result.resumed = True
+            speaker.resumed(True)
         return True
 
     def _hold_back(self, detail: str) -> None:
         """Leave the group paused and say why on every zone."""
         for speaker in self.speakers:
-            speaker.result.resumed = False
+            speaker.resumed(False)
             speaker.fail(Reason.RESTORE_FAILED, detail)
 
     def _cannot_resume(self, kind: SourceKind) -> None:
         for speaker in self.speakers:
-            speaker.result.resumed = False
-            if speaker.result.outcome is Outcome.CHIMED:
-                speaker.result.reason = Reason.CANNOT_RESUME
-                speaker.result.detail = (
-                    f"The {kind} source cannot be resumed over UPnP;"
-                    " the zone was left stopped"
-                )
+            speaker.resumed(False)
+            speaker.note(
+                Reason.CANNOT_RESUME,
+                f"The {kind} source cannot be resumed over UPnP;"
+                " the zone was left stopped",
+            )
 
     def _retry(
         self, step: str, action: Callable[[], object], speaker: Speaker | None = None

@@ -1,5 +1,6 @@
 """The chime library: shipped chimes served by Home Assistant under /local."""
 
+import asyncio
 from dataclasses import dataclass
 import os
 from pathlib import Path, PurePosixPath
@@ -17,7 +18,6 @@ from .const import (
     DEFAULT_TITLE,
     DOMAIN,
     LIBRARY_DIR,
-    LIBRARY_URL_PATH,
     LOCAL_URL_PATH,
     LOGGER,
     WWW_DIR,
@@ -26,6 +26,7 @@ from .engine import read_file_duration
 
 SHIPPED_CHIMES_DIR = Path(__file__).parent / "chimes"
 DATA_MEDIA_READY: HassKey[bool] = HassKey(f"{DOMAIN}_media_ready")
+DATA_SERVING_LOCAL: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_serving_local")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +59,7 @@ def library_dir(hass: HomeAssistant) -> Path:
 async def async_setup_media(hass: HomeAssistant) -> None:
     """Install the shipped chimes and make sure Home Assistant serves them.
 
-    The frontend registers /local only when config/www existed at start-up,
-    so on a fresh install our library would 404 until a restart; in that case
-    we serve /local/sonos_chime ourselves. Runs once per Home Assistant run.
+    Runs once per Home Assistant run.
     """
     if hass.data.get(DATA_MEDIA_READY):
         return
@@ -76,11 +75,27 @@ async def async_setup_media(hass: HomeAssistant) -> None:
         return
     if copied:
         LOGGER.debug("Installed chimes %s in %s", copied, target)
+    await async_serve_local(hass)
 
-    if not _local_is_served(hass):
-        LOGGER.debug("%s is not served yet, serving %s", LOCAL_URL_PATH, target)
+
+async def async_serve_local(hass: HomeAssistant) -> None:
+    """Serve config/www at /local when the frontend does not.
+
+    The frontend registers /local only when config/www existed at start-up.
+    On a fresh install it appears later (our library creates it), and every
+    /local file, the library's too, would 404 until a restart. The next start
+    serves the folder anyway; this only brings that forward.
+    """
+    lock = hass.data.setdefault(DATA_SERVING_LOCAL, asyncio.Lock())
+    async with lock:
+        if _local_is_served(hass):
+            return
+        www = www_dir(hass)
+        if not await hass.async_add_executor_job(www.is_dir):
+            return
+        LOGGER.debug("%s is not served, serving %s there", LOCAL_URL_PATH, www)
         await hass.http.async_register_static_paths(
-            [StaticPathConfig(LIBRARY_URL_PATH, str(target), cache_headers=False)]
+            [StaticPathConfig(LOCAL_URL_PATH, str(www), cache_headers=False)]
         )
 
 
@@ -171,6 +186,8 @@ async def async_resolve_media(hass: HomeAssistant, media: str) -> ResolvedMedia:
             translation_key="media_not_found",
             translation_placeholders={"media": media, "path": str(path)},
         )
+    # config/www may have been created since start-up, by the user.
+    await async_serve_local(hass)
 
     try:
         base_url = get_url(

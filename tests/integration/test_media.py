@@ -1,6 +1,7 @@
 """The chime library: installed at setup, served under /local at once."""
 
 from pathlib import Path
+from unittest.mock import patch
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -9,14 +10,18 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 
-from custom_components.sonos_chime.const import DOMAIN, LIBRARY_URL_PATH
-from custom_components.sonos_chime.engine import read_file_duration
+from custom_components.sonos_chime.const import DOMAIN, LOCAL_URL_PATH
+from custom_components.sonos_chime.engine import Outcome, read_file_duration
 from custom_components.sonos_chime.media import (
     SHIPPED_CHIMES_DIR,
     LibraryChime,
     async_list_library,
     async_setup_media,
 )
+from sonos_emulator import Household
+
+from .test_manager import household_entry, set_up
+from .test_services import play
 
 SHIPPED = sorted(path.name for path in SHIPPED_CHIMES_DIR.iterdir())
 TEST_MEDIA = Path(__file__).parent.parent / "media"
@@ -46,7 +51,7 @@ def test_shipped_chimes_exist() -> None:
 async def test_library_served_without_www_at_start(
     hass: HomeAssistant, ha_server: TestClient
 ) -> None:
-    """config/www did not exist: the chimes are copied and served by us."""
+    """config/www did not exist: the chimes are copied, and /local served by us."""
     www = Path(hass.config.path("www"))
     assert not await hass.async_add_executor_job(www.exists)
     assert Path(hass.config.config_dir).is_relative_to(Path("/tmp"))
@@ -55,7 +60,7 @@ async def test_library_served_without_www_at_start(
     await hass.async_block_till_done()
 
     assert sorted(p.name for p in library(hass).iterdir()) == SHIPPED
-    assert served_paths(hass).count(LIBRARY_URL_PATH) == 1
+    assert served_paths(hass).count(LOCAL_URL_PATH) == 1
     for name in SHIPPED:
         response = await ha_server.get(f"/local/sonos_chime/{name}")
         assert response.status == 200
@@ -70,7 +75,7 @@ async def test_library_served_without_www_at_start(
 
     # Once per run: a second call registers nothing more.
     await async_setup_media(hass)
-    assert served_paths(hass).count(LIBRARY_URL_PATH) == 1
+    assert served_paths(hass).count(LOCAL_URL_PATH) == 1
 
 
 async def test_library_served_by_local_when_www_existed(
@@ -87,7 +92,7 @@ async def test_library_served_by_local_when_www_existed(
     assert await async_setup_component(hass, DOMAIN, {})
     await hass.async_block_till_done()
 
-    assert LIBRARY_URL_PATH not in served_paths(hass)
+    assert served_paths(hass).count(LOCAL_URL_PATH) == 1
     response = await ha_server.get("/local/sonos_chime/bell.mp3")
     assert response.status == 200
     assert await response.read() == (SHIPPED_CHIMES_DIR / "bell.mp3").read_bytes()
@@ -126,3 +131,54 @@ async def test_list_library(hass: HomeAssistant) -> None:
         assert chime.duration == read_file_duration(library(hass) / chime.name)
         assert chime.duration is not None
         assert 0.3 < chime.duration < 10
+
+
+async def test_local_file_outside_the_library_on_a_fresh_install(
+    hass: HomeAssistant, ha_server: TestClient, household: Household
+) -> None:
+    """config/www did not exist at start-up, so the frontend serves no /local.
+
+    A file the user drops in config/www afterwards is still played: the URL
+    handed to the speakers is one Home Assistant really serves.
+    """
+    assert not await hass.async_add_executor_job(Path(hass.config.path("www")).exists)
+    entry = household_entry(household, zones=["Kitchen"])
+    await set_up(hass, entry)
+    doorbell = Path(hass.config.path("www", "doorbell.mp3"))
+    await hass.async_add_executor_job(
+        doorbell.write_bytes, (TEST_MEDIA / "chime_short.mp3").read_bytes()
+    )
+    household.clear_events()
+
+    response = await play(hass, media="/local/doorbell.mp3", zones=["Kitchen"])
+
+    assert response["zones"]["Kitchen"]["outcome"] == Outcome.CHIMED
+    url = f"{hass.config.internal_url}/local/doorbell.mp3"
+    fetched = [
+        event["status"]
+        for event in household["Kitchen"].events()
+        if event["kind"] == "media_fetch" and event["url"] == url
+    ]
+    assert fetched == [200]
+    served = await ha_server.get("/local/doorbell.mp3")
+    assert served.status == 200
+    assert await served.read() == (TEST_MEDIA / "chime_short.mp3").read_bytes()
+
+
+async def test_local_served_once_www_appears(
+    hass: HomeAssistant, ha_server: TestClient, household: Household
+) -> None:
+    """The shipped chimes could not be installed: /local is served once a file is."""
+    with patch(
+        "custom_components.sonos_chime.media.install_chimes",
+        side_effect=OSError("Read-only file system"),
+    ):
+        assert await async_setup_component(hass, DOMAIN, {})
+    assert LOCAL_URL_PATH not in served_paths(hass)
+
+    entry = household_entry(household, zones=["Kitchen"])
+    await set_up(hass, entry)  # the user makes config/www/sonos_chime/short.mp3
+    response = await play(hass, media="/local/sonos_chime/short.mp3", zones=["Kitchen"])
+
+    assert response["zones"]["Kitchen"]["outcome"] == Outcome.CHIMED
+    assert served_paths(hass).count(LOCAL_URL_PATH) == 1

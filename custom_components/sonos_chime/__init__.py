@@ -23,12 +23,12 @@ from .const import (
 )
 from .core_sonos_actions import async_guard_core_sonos_actions
 from .data import SonosChimeConfigEntry, SonosChimeData
-from .engine import ChimeEngine, ChimeError
+from .engine import ChimeEngine, ChimeError, HouseholdBusyError
 from .entity import household_device_info, sonos_device
 from .guard import async_get_guard
 from .helpers import household_hosts
 from .issues import async_delete_entry_issues
-from .manager import ChimeManager
+from .manager import ChimeManager, played_store
 from .media import async_setup_media
 from .services import async_setup_services
 
@@ -193,10 +193,26 @@ def _async_device_registry_updated(
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> bool:
-    """Unload a household; the action and the library stay for the others."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a household once its running chime has put every zone back.
+
+    Set up again at once, as a reload does, the household would be read
+    mid-chime, and the chime's result would go to entities already gone.
+    The action and the library stay for the other households.
+    """
+    data = entry.runtime_data
+    try:
+        async with async_get_guard(hass).hold(
+            data.household.household_id, data.engine.busy_timeout
+        ):
+            return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    except HouseholdBusyError:
+        LOGGER.warning(
+            "Unloading %s while a chime still holds the household", entry.title
+        )
+        return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> None:
-    """A removed household leaves no repair issue behind."""
+    """A removed household leaves no repair issue or stored date behind."""
     async_delete_entry_issues(hass, entry.entry_id)
+    await played_store(hass, entry.entry_id).async_remove()

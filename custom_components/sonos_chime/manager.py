@@ -8,13 +8,14 @@ finds wrong it hands to HouseholdRepairs (issues.py) to raise as issues.
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -47,9 +48,17 @@ from .guard import async_get_guard
 from .helpers import translate_chime_errors
 from .issues import HouseholdRepairs
 from .media import async_resolve_media
+from .recovery import ChimeRecordStore
 from .schedule import ChimeSchedule
 
 type Trigger = Literal["schedule", "button", "action"]
+
+PLAYED_STORE_VERSION: Final = 1
+
+
+def played_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The local date each chime of a household last played for, by time."""
+    return Store(hass, PLAYED_STORE_VERSION, f"{DOMAIN}.{entry_id}.played")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +133,11 @@ class ChimeManager:
         self._fired_at: dict[str, datetime] = {}
         self._last_result: dict[str, dict[str, Any]] = {}
         self._last_played: dict[str, datetime] = {}
+        # Per chime: the date it last played for and at which time, as stored.
+        self._played: dict[str, dict[str, str]] = {}
+        self._store = played_store(hass, entry.entry_id)
+        # What the chime under way will restore, kept where a crash cannot reach.
+        self.records = ChimeRecordStore(hass, entry.entry_id)
         self.repairs = HouseholdRepairs(hass, entry)
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsub_media_check: CALLBACK_TYPE | None = None
@@ -180,7 +194,18 @@ class ChimeManager:
 
     # ------------------------------------------------------------ lifecycle
     async def async_setup(self) -> None:
-        """Raise the repair issues that can be seen before anything plays."""
+        """Put back a chime cut short; read what played; raise the issues seen."""
+        async with async_get_guard(self.hass).hold(
+            self.household.household_id, self.engine.busy_timeout
+        ):
+            await self.records.async_recover(self.engine, self.household.household_id)
+        stored = await self._store.async_load() or {}
+        chimes = {subentry.subentry_id for subentry in self.chime_subentries()}
+        self._played = {
+            chime_id: record
+            for chime_id, record in (stored.get("chimes") or {}).items()
+            if chime_id in chimes and isinstance(record, dict)
+        }
         self.repairs.async_check_zones(
             present={zone.uid for zone in self.household.zones},
             configured=self._zone_subentries(),
@@ -228,6 +253,8 @@ class ChimeManager:
                 at=config.at,
                 weekdays=config.weekdays,
                 action=partial(self._async_scheduled, subentry_id),
+                played_on=self._played_on(subentry_id, config.at),
+                on_played=partial(self._async_played, subentry_id),
             )
         except (TypeError, ValueError) as err:
             LOGGER.error("Chime %s cannot be scheduled: %s", config.name, err)
@@ -267,11 +294,14 @@ class ChimeManager:
 
     # --------------------------------------------------------------- chimes
     def last_result(self, subentry_id: str) -> dict[str, Any] | None:
-        """The chime's last per-zone result, since this entry was loaded."""
+        """The chime's last per-zone result, since this entry was loaded.
+
+        Also of a chime that played nowhere: its failures are worth seeing.
+        """
         return self._last_result.get(subentry_id)
 
     def last_played(self, subentry_id: str) -> datetime | None:
-        """When the chime last started playing, since this entry was loaded."""
+        """When the chime last played on some zone, since this entry was loaded."""
         return self._last_played.get(subentry_id)
 
     def next_fire(self, subentry_id: str) -> datetime | None:
@@ -291,6 +321,9 @@ class ChimeManager:
         at = at.replace(microsecond=0, tzinfo=None)
         self._async_persist(subentry_id, CONF_TIME, at.isoformat())
         self._fired_at.pop(subentry_id, None)
+        # At its new time the chime may play again today, as the schedule says.
+        if self._played.pop(subentry_id, None) is not None:
+            self._async_save_played()
         if (schedule := self._schedules.get(subentry_id)) is not None:
             schedule.async_update(at=at)
         self._async_notify()
@@ -320,6 +353,38 @@ class ChimeManager:
             known["data"][key] = value
         self.hass.config_entries.async_update_subentry(
             self.entry, subentry, data={**subentry.data, key: value}
+        )
+
+    def _played_on(self, subentry_id: str, at: time) -> date | None:
+        """The date the chime played for before a restart, at this same time.
+
+        Moved to another time, it may play again that day, as without a restart.
+        """
+        record = self._played.get(subentry_id) or {}
+        if record.get("time") != at.replace(microsecond=0).isoformat():
+            return None
+        try:
+            return date.fromisoformat(record["date"])
+        except KeyError, TypeError, ValueError:
+            return None
+
+    @callback
+    def _async_played(self, subentry_id: str, day: date) -> None:
+        """Keep the date over a restart: the clock may show the time again."""
+        if (schedule := self._schedules.get(subentry_id)) is None:
+            return
+        self._played[subentry_id] = {
+            "date": day.isoformat(),
+            "time": schedule.at.isoformat(),
+        }
+        self._async_save_played()
+
+    @callback
+    def _async_save_played(self) -> None:
+        """Saved as a task of the entry, so a reload reads it back."""
+        data = {"chimes": {key: dict(value) for key, value in self._played.items()}}
+        self.entry.async_create_task(
+            self.hass, self._store.async_save(data), f"{DOMAIN} save played dates"
         )
 
     @callback
@@ -430,13 +495,23 @@ class ChimeManager:
             async with guard.hold(
                 self.household.household_id, self.engine.busy_timeout
             ):
-                result = await self.hass.async_add_executor_job(
-                    self._chime,
-                    request,
-                    None if zone_uids is None else tuple(zone_uids),
-                    disabled,
-                )
+                try:
+                    result = await self.hass.async_add_executor_job(
+                        self._chime,
+                        request,
+                        None if zone_uids is None else tuple(zone_uids),
+                        disabled,
+                    )
+                finally:
+                    await self.records.async_clear()
         self._async_record(result, trigger, chime_id)
+        if failed := _failed_everywhere(result):
+            # Every zone is back as it was; the chime itself played nowhere.
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="chime_failed_on_every_zone",
+                translation_placeholders={"zones": failed},
+            )
         return result
 
     def _chime(
@@ -448,7 +523,9 @@ class ChimeManager:
         """Blocking part of async_play: chime zones by uid, switched-off ones kept out."""
         if zone_uids is not None:
             request = replace(request, zone_uids=zone_uids)
-        return self.engine.chime(replace(request, exclude_uids=disabled))
+        return self.engine.chime(
+            replace(request, exclude_uids=disabled), on_record=self.records.keep
+        )
 
     @callback
     def _async_record(
@@ -460,7 +537,8 @@ class ChimeManager:
         if chime_id is not None and (subentry := self.entry.subentries.get(chime_id)):
             chime = subentry.title
             self._last_result[chime_id] = outcome
-            self._last_played[chime_id] = result.started_at
+            if result.chimed:
+                self._last_played[chime_id] = result.started_at
         self.repairs.async_follow_reachability(
             result, {zone.uid for zone in self.chime_zones()}
         )
@@ -475,3 +553,16 @@ class ChimeManager:
             },
         )
         self._async_notify()
+
+
+def _failed_everywhere(result: ChimeResult) -> str | None:
+    """The failed zones and why, when no zone chimed and some failed.
+
+    Zones skipped on purpose are no failure: a chime that only skipped is fine.
+    """
+    if result.chimed or not result.failed:
+        return None
+    return ", ".join(
+        zone.zone if zone.reason is None else f"{zone.zone} ({zone.reason})"
+        for zone in sorted(result.failed, key=lambda zone: zone.zone.casefold())
+    )

@@ -14,6 +14,11 @@ is decided on the local date of the firing. Daylight saving time:
   02:30 plays at 02:30 CEST). Home Assistant's trigger fires again an hour
   later; that second firing is ignored.
 
+The date a chime last played for is handed in and reported back, so that the
+caller can keep it over a restart: a clock turned back after a restart (a
+clock restored from its last saved time before it synchronises) shows the
+time again, and the chime still plays once that date.
+
 The schedule knows nothing of Sonos, nor of a chime being disabled or the
 household being quiet: the action checks that when it is called.
 """
@@ -144,8 +149,14 @@ class ChimeSchedule:
         at: time,
         weekdays: Iterable[str],
         action: ChimeAction,
+        played_on: date | None = None,
+        on_played: Callable[[date], None] | None = None,
     ) -> None:
-        """Keep the chime; nothing is armed before async_start."""
+        """Keep the chime; nothing is armed before async_start.
+
+        played_on is the local date it already played for, as on_played was
+        told before a restart.
+        """
         self._hass = hass
         self._at = _wall_time(at)
         self._days = _weekday_numbers(weekdays)
@@ -156,7 +167,8 @@ class ChimeSchedule:
         self._unsub_trigger: CALLBACK_TYPE | None = None
         self._unsub_jump: CALLBACK_TYPE | None = None
         self._jump_day: date | None = None
-        self._last_day: date | None = None
+        self._last_day = played_on
+        self._on_played = on_played
 
     @property
     def at(self) -> time:
@@ -278,4 +290,6 @@ class ChimeSchedule:
             LOGGER.debug("Chime at %s already played on %s", self._at, day)
             return
         self._last_day = day
+        if self._on_played is not None:
+            self._on_played(day)
         self._hass.async_run_hass_job(self._job, now)

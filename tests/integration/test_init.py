@@ -1,5 +1,7 @@
 """Setting up and unloading a household."""
 
+import asyncio
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
@@ -7,8 +9,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from custom_components.sonos_chime.engine import ChimeEngine
-from sonos_emulator import Household
+from custom_components.sonos_chime.guard import async_get_guard
+from sonos_emulator import Household, Track
 from tests.conftest import EMULATOR_NET
+
+from .conftest import MORNING, chime_subentry, put_in_library
+from .test_entities import LAST_PLAYED, press_play_now
+from .test_manager import household_entry, set_up
+from .test_services import play
 
 ALL_HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
 
@@ -69,3 +77,100 @@ async def test_setup_other_household_at_hosts(
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
     assert "another Sonos household" in entry.reason
+
+
+def play_music(household: Household) -> None:
+    """Kitchen plays the third track of its queue at volume 9."""
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(
+        [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}") for n in (1, 2, 3)]
+    )
+    kitchen.set_volume(9)
+    kitchen.play_queue(track=3, position=40.0)
+
+
+async def chime_playing(hass: HomeAssistant, household: Household) -> None:
+    """Wait until Kitchen plays the long chime."""
+    long_url = f"{hass.config.internal_url}/local/sonos_chime/long.mp3"
+    async with asyncio.timeout(5):
+        while household["Kitchen"].state()["track_uri"] != long_url:  # noqa: ASYNC110 - the speaker is polled
+            await asyncio.sleep(0.02)
+
+
+async def test_unload_waits_for_the_running_chime(
+    hass: HomeAssistant, household: Household, loaded_entry: MockConfigEntry
+) -> None:
+    """Unloaded mid-chime, the household is let go once its zones are back."""
+    play_music(household)
+    put_in_library(hass, "long.mp3", "chime_long.mp3")
+    chime = hass.async_create_task(
+        play(hass, media="long.mp3", zones=["Kitchen"], volume=30)
+    )
+    await chime_playing(hass, household)
+
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+
+    assert_back_on_the_queue(household)
+    assert (await chime)["zones"]["Kitchen"]["outcome"] == "chimed"
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    response = await play(hass, media="long.mp3", zones=["Kitchen"], volume=50)
+    assert response["zones"]["Kitchen"]["outcome"] == "chimed"
+    assert_back_on_the_queue(household)
+
+
+async def test_reload_waits_for_the_running_chime(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Reloaded mid-chime: zones back first, the play shown, the next one plays."""
+    play_music(household)
+    put_in_library(hass, "long.mp3", "chime_long.mp3")
+    entry = household_entry(
+        household,
+        zones=["Kitchen"],
+        subentries=[chime_subentry(media="long.mp3", volume=30)],
+    )
+    manager = await set_up(hass, entry)
+    chime = hass.async_create_task(press_play_now(hass))
+    await chime_playing(hass, household)
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+
+    assert_back_on_the_queue(household)
+    await chime
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.manager is not manager
+    # The chime's result reached Last played before its entities went away.
+    last_played = hass.states.get(LAST_PLAYED)
+    assert last_played is not None
+    assert last_played.attributes["zones"]["Kitchen"]["outcome"] == "chimed"
+
+    # The household set up again chimes as before.
+    await press_play_now(hass)
+    assert entry.runtime_data.manager.last_played(MORNING) is not None
+    assert_back_on_the_queue(household)
+
+
+def assert_back_on_the_queue(household: Household) -> None:
+    """Kitchen plays its third queue track again, at its own volume."""
+    kitchen = household["Kitchen"]
+    state = kitchen.state()
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert state["transport_state"] == "PLAYING"
+    assert state["track_number"] == 3
+    assert state["volume"] == 9
+
+
+async def test_unload_gives_up_waiting_after_the_busy_timeout(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A household held past the bound is unloaded anyway, with a warning."""
+    data = loaded_entry.runtime_data
+    data.engine.busy_timeout = 0.05
+    async with async_get_guard(hass).hold(data.household.household_id, 1.0):
+        assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+    assert "while a chime still holds the household" in caplog.text

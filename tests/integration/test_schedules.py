@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -415,3 +416,126 @@ async def test_unload_waits_for_a_scheduled_chime(
     state = kitchen.state()
     assert state["transport_state"] == "PLAYING"
     assert state["track_uri"] == "x-file-cifs://nas/music/song.mp3"
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_fall_back_plays_once_across_a_reload(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """Set up again in the repeated hour, the chime does not play a second time."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    start = local(FALL_BACK, time(2))
+    freezer.move_to(start)
+    entry = household_entry(
+        household, all_zones=True, subentries=[chime_subentry(at="02:30:00")]
+    )
+    await set_up(hass, entry)
+    events = capture_events(hass)
+    between = local(FALL_BACK, time(2, 45))  # summer time, before the clock turns back
+    await walk(hass, freezer, start, between)
+    assert len(events) == 1
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await walk(hass, freezer, between, local(FALL_BACK, time(3, 0)))
+
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST, not CET
+    assert [event.time_fired for event in events] == [first]
+
+
+def played_key(entry: MockConfigEntry) -> str:
+    """Where the household keeps the date each chime last played for."""
+    return f"{DOMAIN}.{entry.entry_id}.played"
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_once_per_date_survives_a_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Set up again with the clock turned back, the chime plays once that date.
+
+    Without a clock of its own a machine may start from its last saved time
+    and show the chime's time again before it synchronises.
+    """
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+    events = capture_events(hass)
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    assert len(scheduled(events)) == 1
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[played_key(entry)]["data"] == {
+        "chimes": {MORNING: {"date": "2026-01-05", "time": "07:00:00"}}
+    }
+    freezer.move_to(local(MONDAY, time(6, 55)))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    assert len(scheduled(events)) == 1
+
+    # Once per date, not once for good.
+    await advance(hass, freezer, local(MONDAY + timedelta(days=1), time(7)))
+    assert len(scheduled(events)) == 2
+
+
+@pytest.mark.usefixtures("ha_server")
+@pytest.mark.parametrize(
+    ("stored", "plays"),
+    [
+        ({"date": "2026-01-05", "time": "07:00:00"}, False),
+        # It played at another time: the chime was moved since, as on the same day.
+        ({"date": "2026-01-05", "time": "06:30:00"}, True),
+        ({"date": "2026-01-04", "time": "07:00:00"}, True),
+        ({"date": "not a date", "time": "07:00:00"}, True),
+    ],
+)
+async def test_date_played_before_the_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    hass_storage: dict[str, Any],
+    *,
+    stored: dict[str, str],
+    plays: bool,
+) -> None:
+    """Home Assistant starts with what the last run stored."""
+    freezer.move_to(local(MONDAY, time(6, 55)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    hass_storage[played_key(entry)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": played_key(entry),
+        "data": {"chimes": {MORNING: stored}},
+    }
+    await set_up(hass, entry)
+    events = capture_events(hass)
+
+    await advance(hass, freezer, local(MONDAY, time(7)))
+
+    assert len(scheduled(events)) == int(plays)
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_removing_the_household_removes_its_dates(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    hass_storage: dict[str, Any],
+) -> None:
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    await hass.async_block_till_done()
+    assert played_key(entry) in hass_storage
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert played_key(entry) not in hass_storage

@@ -14,6 +14,7 @@ from .errors import (
     UnknownZoneError,
 )
 from .models import (
+    ChimeMode,
     ChimeRequest,
     ChimeResult,
     HouseholdInfo,
@@ -28,6 +29,7 @@ from .topology import discover_hosts, probe_household
 __all__ = [
     "ChimeEngine",
     "ChimeError",
+    "ChimeMode",
     "ChimeRequest",
     "ChimeResult",
     "HouseholdBusyError",

@@ -13,9 +13,10 @@ import time
 from typing import Any
 
 from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneError
-from .group import GroupChime, Speaker, describe, new_speaker
+from .group import START_TIMEOUT, GroupChime, Speaker, describe, new_speaker
 from .media_probe import probe_duration
 from .models import (
+    ChimeMode,
     ChimeRequest,
     ChimeResult,
     HouseholdInfo,
@@ -24,6 +25,7 @@ from .models import (
     Zone,
     ZoneResult,
 )
+from .overlay import OverlaySession
 from .record import make_record, record_groups, record_request
 from .topology import first_answer
 
@@ -183,7 +185,11 @@ class ChimeEngine:
             for zones in targets
         ]
         speakers = [speaker for group in groups for speaker in group.speakers]
-        with _pools(len(speakers) + len(groups)) as (each, together):
+        pausing, overlaid = groups, []
+        with (
+            _pools(len(speakers) + len(groups)) as (each, together),
+            _clips(request.mode) as clips,
+        ):
             try:
                 # Everything is read first, then every group pauses at once: a
                 # group paused early would only wait for the others in silence.
@@ -193,16 +199,26 @@ class ChimeEngine:
                         *(group.inspect for group in groups),
                     ]
                 )
+                if clips is not None:
+                    overlaid = _overlaid(groups, clips, request)
+                    pausing = [group for group in groups if group not in overlaid]
+                for group in pausing:
+                    group.chimed_by(ChimeMode.INTERRUPT)
                 if on_record is not None:
-                    _keep(on_record, make_record(info.household_id, request, groups))
-                each(lambda group: group.get_ready(together), groups)
-                each(GroupChime.play, groups)
+                    _keep(on_record, make_record(info.household_id, request, pausing))
+                each(lambda group: group.get_ready(together), pausing)
+                if clips is not None and overlaid:
+                    _start_clips(overlaid, clips, request)
+                each(GroupChime.play, pausing)
                 each(
                     lambda g: g.wait_end(duration, self.end_margin, self.poll_interval),
-                    groups,
+                    pausing,
                 )
+                if clips is not None and overlaid:
+                    bound = (duration or START_TIMEOUT * 6) + self.end_margin
+                    _end_clips(overlaid, clips.wait(bound + START_TIMEOUT))
             finally:
-                self._put_back(groups, each, together)
+                self._put_back(pausing, each, together)
         return self._result(groups, left_out, started_at, duration)
 
     def _put_back(
@@ -364,6 +380,90 @@ def _pools(jobs: int) -> Iterator[tuple[Each, Together]]:
             list(io.map(_call, steps))
 
         yield each, together
+
+
+@contextmanager
+def _clips(mode: ChimeMode) -> Iterator[OverlaySession | None]:
+    """A clip session when the chime may go over the music."""
+    if mode is ChimeMode.INTERRUPT:
+        yield None
+        return
+    with OverlaySession() as session:
+        yield session
+
+
+def _overlaid(
+    groups: list[GroupChime], clips: OverlaySession, request: ChimeRequest
+) -> list[GroupChime]:
+    """The groups whose every chiming speaker takes clips: they are not paused.
+
+    A speaker left out gets no clip. In auto mode a group with a muted speaker
+    is paused instead: unmuted for the chime, it is sure to be heard.
+    """
+
+    def hearing(group: GroupChime) -> list[Speaker]:
+        return [s for s in group.speakers if s.zone.uid not in request.exclude_uids]
+
+    candidates = [
+        group
+        for group in groups
+        if group.active
+        and group.transport is not None
+        and all(s.rendering is not None for s in group.speakers)
+        and not (
+            request.mode is ChimeMode.AUTO
+            and any(s.rendering and s.rendering.mute for s in hearing(group))
+        )
+    ]
+    able = clips.probe(s.zone for group in candidates for s in hearing(group))
+    overlaid = [
+        group
+        for group in candidates
+        if hearing(group) and all(s.zone.uid in able for s in hearing(group))
+    ]
+    for group in overlaid:
+        group.chimed_by(ChimeMode.OVERLAY)
+        for speaker in group.speakers:
+            if speaker not in hearing(group):
+                speaker.settle(Outcome.SKIPPED, Reason.EXCLUDED, "No clip for it")
+    return overlaid
+
+
+def _start_clips(
+    groups: list[GroupChime], clips: OverlaySession, request: ChimeRequest
+) -> None:
+    """Every clip loaded at once, as the paused groups start to play."""
+    volumes = {
+        speaker.zone.uid: request.volume
+        for group in groups
+        for speaker in group.speakers
+        if speaker.zone.uid not in request.exclude_uids
+    }
+    before = time.monotonic()
+    errors = clips.start(volumes, request.media_url)
+    after = time.monotonic()
+    for group in groups:
+        group.play_times = (before, after)
+        for speaker in group.speakers:
+            if (error := errors.get(speaker.zone.uid)) is not None:
+                speaker.fail(Reason.UPNP_ERROR, f"clip: {error}")
+
+
+def _end_clips(groups: list[GroupChime], statuses: dict[str, str]) -> None:
+    """Each speaker's clip as it ended; the music never stopped."""
+    for group in groups:
+        playing = group.transport is not None and group.transport.state == "PLAYING"
+        for speaker in group.speakers:
+            status = statuses.get(speaker.zone.uid)
+            speaker.resumed(playing)
+            if status is None or status == "DONE":
+                continue
+            if status in ("INTERRUPTED", "DISMISSED"):
+                speaker.fail(Reason.CLIP_CUT_SHORT, f"The clip ended {status}")
+            elif status in ("ACTIVE", "UNKNOWN"):
+                speaker.fail(Reason.TIMEOUT, "The clip did not end in time")
+            else:
+                speaker.fail(Reason.MEDIA_UNPLAYABLE, f"The clip failed: {status}")
 
 
 def _keep(on_record: OnRecord, record: dict[str, Any]) -> None:

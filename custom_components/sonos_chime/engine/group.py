@@ -15,7 +15,15 @@ import time
 from soco import SoCo
 from soco.exceptions import SoCoUPnPException
 
-from .models import ChimeRequest, Outcome, Reason, TvMode, Zone, ZoneResult
+from .models import (
+    ChimeMode,
+    ChimeRequest,
+    Outcome,
+    Reason,
+    TvMode,
+    Zone,
+    ZoneResult,
+)
 from .snapshot import (
     FIELDS,
     MUTE,
@@ -81,6 +89,10 @@ class Speaker:
         """Whether the zone plays again."""
         self.result.resumed = resumed
 
+    def chimed_by(self, way: ChimeMode) -> None:
+        """Over the music or in its place."""
+        self.result.way = way
+
     def _write(self, outcome: Outcome, reason: Reason, detail: str) -> None:
         self.result.outcome, self.result.reason = outcome, reason
         self.result.detail = detail
@@ -108,6 +120,12 @@ class GroupChime:
     def speakers(self) -> list[Speaker]:
         """Coordinator first, then members."""
         return [self.coordinator, *self.members]
+
+    def chimed_by(self, way: ChimeMode) -> None:
+        """Every zone of an active group says how it was chimed."""
+        if self.active:
+            for speaker in self.speakers:
+                speaker.chimed_by(way)
 
     def _end(self, outcome: Outcome, reason: Reason, detail: str) -> None:
         """Stop this group's chime; every zone of it gets the same outcome."""

@@ -15,6 +15,18 @@ class TvMode(StrEnum):
     INTERRUPT = "interrupt"
 
 
+class ChimeMode(StrEnum):
+    """How a chime reaches the zones: over the music, or in its place."""
+
+    # Pause, chime, put back: every speaker can.
+    INTERRUPT = "interrupt"
+    # A clip over the music where the speaker takes clips; pause elsewhere.
+    OVERLAY = "overlay"
+    # As overlay, but a group with a muted speaker is interrupted: a muted
+    # speaker is only sure to be heard once it is unmuted for the chime.
+    AUTO = "auto"
+
+
 class Outcome(StrEnum):
     """What happened to one zone."""
 
@@ -42,6 +54,8 @@ class Reason(StrEnum):
     CANNOT_RESUME = "cannot_resume"
     RESTORE_FAILED = "restore_failed"
     REGROUP_FAILED = "regroup_failed"
+    # An overlay clip that ended before it had played (a newer clip, dismissed).
+    CLIP_CUT_SHORT = "clip_cut_short"
     # After a crash: someone changed the zone since; it is left as it is.
     CHANGED_SINCE = "changed_since"
 
@@ -90,6 +104,7 @@ class ChimeRequest:
     volume: int | None = None
     tv: TvMode = TvMode.SKIP
     title: str = "Chime"
+    mode: ChimeMode = ChimeMode.INTERRUPT
     # Zones that must not hear it: left out, or muted while their group chimes.
     exclude_uids: frozenset[str] = frozenset()
 
@@ -113,6 +128,8 @@ class ZoneResult:
     reason: Reason | None = None
     detail: str | None = None
     resumed: bool = False
+    # How it was chimed: over the music (overlay) or in its place (interrupt).
+    way: ChimeMode | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -120,6 +137,7 @@ class ZoneResult:
         data = asdict(self)
         data["outcome"] = str(self.outcome)
         data["reason"] = None if self.reason is None else str(self.reason)
+        data["way"] = None if self.way is None else str(self.way)
         data["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
         return data
 

@@ -1,0 +1,212 @@
+"""Chimes over the music where a speaker can: audioClip on its local websocket.
+
+Nothing is paused, so nothing has to be put back. A clip belongs to a player,
+not to a group (Sonos Control API), so every speaker of a group gets its own.
+sonos-websocket sends the commands; a second connection per speaker,
+subscribed to audioClipStatus, says when its clip has ended, so a chime
+returns when the speakers say so, not after a sleep. (sonos-websocket reads
+the next message after a command as its answer: events must not arrive on
+the connection that sends commands.)
+
+The engine blocks and sonos-websocket is asyncio: an OverlaySession runs one
+event loop in a thread of its own for the length of one chime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterable
+from dataclasses import dataclass, field
+import logging
+import threading
+from typing import Any, Final
+
+import aiohttp
+from sonos_websocket import SonosWebsocket
+from sonos_websocket.exception import SonosWebsocketError
+
+from .models import Zone
+
+_LOGGER = logging.getLogger(__name__)
+
+NAMESPACE: Final = "audioClip:1"
+# A speaker that cannot answer this fast is no overlay candidate: it falls
+# back to pause-and-resume, which has its own, longer bounds.
+CONNECT_TIMEOUT: Final = 3
+# How a clip ends (audioClipStatus); anything else is still under way.
+ENDED: Final = frozenset({"DONE", "ERROR", "INTERRUPTED", "DISMISSED"})
+_ERRORS = (SonosWebsocketError, aiohttp.ClientError, OSError, TimeoutError)
+
+
+@dataclass(slots=True)
+class Clip:
+    """One speaker's clip, from load to its last status."""
+
+    zone: Zone
+    commands: SonosWebsocket
+    events: SonosWebsocket
+    clip_id: str | None = None
+    status: str | None = None
+    error: str | None = None
+    seen: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    reader: asyncio.Task[None] | None = None
+
+
+class OverlaySession:
+    """The clips of one chime, on an event loop of their own."""
+
+    def __init__(self) -> None:
+        """Start the loop; speakers are connected by probe."""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="sonos_chime_overlay", daemon=True
+        )
+        self._thread.start()
+        self._session: aiohttp.ClientSession | None = None
+        self._clips: dict[str, Clip] = {}
+
+    def __enter__(self) -> OverlaySession:
+        """Used as a context manager: close() runs whatever happens."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close every connection and stop the loop."""
+        self.close()
+
+    def _run[T](self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def probe(self, zones: Iterable[Zone]) -> set[str]:
+        """The uids of the speakers that take clips, connected and listening."""
+        zones = list(zones)
+        return self._run(self._probe_all(zones), CONNECT_TIMEOUT * 3 + len(zones))
+
+    def start(self, volumes: dict[str, int | None], url: str) -> dict[str, str]:
+        """Load the clip on every speaker at once; the errors, by uid."""
+        return self._run(self._start_all(volumes, url), CONNECT_TIMEOUT * 3)
+
+    def wait(self, bound: float) -> dict[str, str]:
+        """Each clip's last status, once all have ended or ``bound`` s passed."""
+        return self._run(self._wait_all(bound), bound + CONNECT_TIMEOUT)
+
+    def close(self) -> None:
+        """Every connection closed, the loop stopped and its thread joined."""
+        if self._loop.is_closed():
+            return
+        try:
+            self._run(self._close_all(), CONNECT_TIMEOUT * 2)
+        except Exception:  # closing is best effort: the speakers are done
+            _LOGGER.debug("Closing the clip connections failed", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=CONNECT_TIMEOUT)
+        self._loop.close()
+
+    # ------------------------------------------------------ on the loop
+    async def _probe_all(self, zones: list[Zone]) -> set[str]:
+        self._session = aiohttp.ClientSession()
+        ready = await asyncio.gather(*(self._probe(zone) for zone in zones))
+        return {zone.uid for zone, ok in zip(zones, ready, strict=True) if ok}
+
+    async def _probe(self, zone: Zone) -> bool:
+        """Subscribe to the speaker's clip events: it refuses if it has no clips."""
+        clip = Clip(
+            zone=zone,
+            commands=self._websocket(zone),
+            events=self._websocket(zone),
+        )
+        self._clips[zone.uid] = clip
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                header, body = await clip.events.send_command(
+                    {
+                        "namespace": NAMESPACE,
+                        "command": "subscribe",
+                        "playerId": zone.uid,
+                    }
+                )
+        except _ERRORS as err:
+            _LOGGER.debug("No clips on %s: %s", zone.name, err)
+            return False
+        if not header.get("success"):
+            _LOGGER.debug("No clips on %s: %s", zone.name, body.get("errorCode"))
+            return False
+        clip.reader = asyncio.create_task(self._read(clip))
+        return True
+
+    def _websocket(self, zone: Zone) -> SonosWebsocket:
+        return SonosWebsocket(
+            zone.host,
+            player_id=zone.uid,
+            session=self._session,
+            timeout=CONNECT_TIMEOUT,
+        )
+
+    async def _read(self, clip: Clip) -> None:
+        """Follow the speaker's audioClipStatus events until its clip has ended."""
+        websocket = clip.events.ws
+        if websocket is None:  # subscribed, so connected: never the case
+            clip.ended.set()
+            return
+        async for message in websocket:
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            header, body = message.json()
+            if header.get("name") != "audioClipStatus":
+                continue
+            for status in body.get("audioClips", []):
+                clip.seen[status["id"]] = (status["status"], status.get("errorCode"))
+            self._settle(clip)
+        clip.ended.set()  # the connection went away: nothing more will come
+
+    @staticmethod
+    def _settle(clip: Clip) -> None:
+        if clip.clip_id is None or clip.clip_id not in clip.seen:
+            return
+        clip.status, clip.error = clip.seen[clip.clip_id]
+        if clip.status in ENDED:
+            clip.ended.set()
+
+    async def _start_all(
+        self, volumes: dict[str, int | None], url: str
+    ) -> dict[str, str]:
+        loads = {
+            uid: self._load(self._clips[uid], url, volume)
+            for uid, volume in volumes.items()
+        }
+        errors = await asyncio.gather(*loads.values())
+        return {uid: error for uid, error in zip(loads, errors, strict=True) if error}
+
+    async def _load(self, clip: Clip, url: str, volume: int | None) -> str | None:
+        try:
+            header, body = await clip.commands.play_clip(url, volume)
+        except _ERRORS as err:
+            return f"{type(err).__name__}: {err}"
+        if not header.get("success"):
+            return str(body.get("errorCode") or body.get("reason") or "refused")
+        clip.clip_id, clip.status = body["id"], body.get("status")
+        self._settle(clip)
+        return None
+
+    async def _wait_all(self, bound: float) -> dict[str, str]:
+        loaded = [clip for clip in self._clips.values() if clip.clip_id]
+        try:
+            async with asyncio.timeout(bound):
+                await asyncio.gather(*(clip.ended.wait() for clip in loaded))
+        except TimeoutError:
+            pass
+        return {
+            clip.zone.uid: clip.error or clip.status or "UNKNOWN" for clip in loaded
+        }
+
+    async def _close_all(self) -> None:
+        for clip in self._clips.values():
+            if clip.reader is not None:
+                clip.reader.cancel()
+            for websocket in (clip.commands, clip.events):
+                try:
+                    await websocket.close()
+                except _ERRORS:
+                    _LOGGER.debug("Closing %s's websocket failed", clip.zone.name)
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,195 @@
+"""Overlay chimes: a clip over the music where the speaker takes clips,
+pause-and-resume in the same call where it does not.
+"""
+
+from collections.abc import Callable
+
+import pytest
+
+from custom_components.sonos_chime.engine import (
+    ChimeMode,
+    ChimeRequest,
+    ChimeResult,
+    Outcome,
+    ZoneResult,
+)
+from sonos_emulator import Household, Speaker
+
+from .conftest import PROFILES, QUEUE, changes, played_uris, settled
+
+NAMES = ("Kitchen", "Living Room", "Office", "Den", "Chicken Coop")
+
+
+def zone(result: ChimeResult, name: str) -> ZoneResult:
+    """One zone's result."""
+    return next(z for z in result.zones if z.zone == name)
+
+
+def clips(speaker: Speaker) -> list[str]:
+    """The statuses of the clips the speaker played, in order."""
+    return [e["status"] for e in speaker.events() if e["kind"] == "clip"]
+
+
+def at_work(household: Household) -> dict[str, dict]:
+    """Two groups and a single, all playing their queue; what each reports."""
+    for name, volume in zip(NAMES, (11, 12, 13, 14, 15), strict=True):
+        household[name].set_volume(volume)
+    for coordinator, track in (("Kitchen", 2), ("Office", 3), ("Chicken Coop", 4)):
+        household[coordinator].set_queue(QUEUE)
+        household[coordinator].play_queue(track=track, position=30.0)
+    household.join("Living Room", "Kitchen")
+    household.join("Den", "Office")
+    settled(household)
+    household.clear_events()
+    return {speaker.name: speaker.state() for speaker in household.speakers}
+
+
+@pytest.fixture
+def five(household_factory: Callable[..., Household]) -> Household:
+    """Five speakers that all take clips."""
+    return household_factory(names=NAMES)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("mode", [ChimeMode.OVERLAY, ChimeMode.AUTO])
+def test_overlay_leaves_the_music_playing(
+    household_factory: Callable[..., Household],
+    engine_for,
+    media_server,
+    mode: ChimeMode,
+    profile: str,
+) -> None:
+    """Every speaker gets its clip; no transport or volume is touched."""
+    household = household_factory(names=NAMES, profile=profile)
+    before = at_work(household)
+
+    result = engine_for(household).chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), volume=30, mode=mode)
+    )
+
+    for speaker in household.speakers:
+        name = speaker.name
+        assert zone(result, name).outcome is Outcome.CHIMED, name
+        assert zone(result, name).way is ChimeMode.OVERLAY, name
+        assert zone(result, name).resumed is True, name
+        assert clips(speaker)[-1] == "DONE", name
+        assert changes(speaker) == [], name  # not a pause, not a volume
+        state = speaker.state()
+        assert state["transport_state"] == "PLAYING", name
+        assert state["track_number"] == before[name]["track_number"], name
+        assert state["position"] > before[name]["position"], name
+        assert state["volume"] == before[name]["volume"], name
+    assert result.start_skew is not None
+
+
+def test_a_speaker_without_clips_is_paused_and_put_back(
+    household_factory: Callable[..., Household], engine_for, media_server
+) -> None:
+    """Overlay where it can, interrupt-and-restore the coop, in one call."""
+    household = household_factory(names=NAMES)
+    household["Chicken Coop"].set_audio_clip("unsupported")
+    before = at_work(household)
+    chime = media_server.url("chime_short.mp3")
+
+    result = engine_for(household).chime(
+        ChimeRequest(chime, volume=30, mode=ChimeMode.OVERLAY)
+    )
+
+    coop = household["Chicken Coop"]
+    assert zone(result, "Chicken Coop").way is ChimeMode.INTERRUPT
+    assert zone(result, "Chicken Coop").resumed is True
+    assert chime in played_uris(coop)
+    assert coop.state()["track_number"] == before["Chicken Coop"]["track_number"]
+    assert coop.state()["transport_state"] == "PLAYING"
+    for name in ("Kitchen", "Living Room", "Office", "Den"):
+        assert zone(result, name).way is ChimeMode.OVERLAY, name
+        assert chime not in played_uris(household[name]), name
+        assert clips(household[name])[-1] == "DONE", name
+
+
+@pytest.mark.parametrize("fault", ["error", "refuse"])
+def test_a_failing_websocket_falls_back_for_that_speaker_only(
+    household_factory: Callable[..., Household],
+    engine_for,
+    media_server,
+    fault: str,
+) -> None:
+    """The single speaker's websocket fails: it alone is paused and put back."""
+    household = household_factory(names=NAMES)
+    before = at_work(household)
+    household["Chicken Coop"].set_websocket_fault(fault)
+
+    result = engine_for(household).chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), mode=ChimeMode.OVERLAY)
+    )
+
+    assert {z.zone: z.way for z in result.zones} == {
+        "Kitchen": ChimeMode.OVERLAY,
+        "Living Room": ChimeMode.OVERLAY,
+        "Office": ChimeMode.OVERLAY,
+        "Den": ChimeMode.OVERLAY,
+        "Chicken Coop": ChimeMode.INTERRUPT,
+    }
+    assert all(z.outcome is Outcome.CHIMED for z in result.zones)
+    coop = household["Chicken Coop"].state()
+    assert coop["track_number"] == before["Chicken Coop"]["track_number"]
+    assert coop["transport_state"] == "PLAYING"
+
+
+def test_auto_pauses_a_group_with_a_muted_speaker(
+    five: Household, engine_for, media_server
+) -> None:
+    """In auto, a muted speaker is unmuted for the chime, as interrupt does."""
+    at_work(five)
+    five["Den"].set_mute(True)
+    five.clear_events()
+
+    result = engine_for(five).chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), mode=ChimeMode.AUTO)
+    )
+
+    assert zone(result, "Office").way is ChimeMode.INTERRUPT
+    assert zone(result, "Den").way is ChimeMode.INTERRUPT
+    assert zone(result, "Kitchen").way is ChimeMode.OVERLAY
+    assert [e["mute"] for e in five["Den"].events() if e["kind"] == "mute"] == [
+        False,
+        True,
+    ]
+    assert five["Den"].state()["mute"] is True
+
+
+def test_an_excluded_member_gets_no_clip(
+    five: Household, engine_for, media_server
+) -> None:
+    """Zones kept out behave as in interrupt mode: they do not hear it."""
+    at_work(five)
+    room = five["Living Room"]
+
+    result = engine_for(five).chime(
+        ChimeRequest(
+            media_server.url("chime_short.mp3"),
+            mode=ChimeMode.OVERLAY,
+            exclude_uids=frozenset({room.uid}),
+        )
+    )
+
+    assert zone(result, "Living Room").outcome is Outcome.SKIPPED
+    assert clips(room) == []
+    assert clips(five["Kitchen"])[-1] == "DONE"
+
+
+def test_an_unplayable_clip_is_reported(
+    five: Household, engine_for, media_server
+) -> None:
+    """The speakers could not fetch the clip: failed, and the music plays on."""
+    at_work(five)
+
+    result = engine_for(five).chime(
+        ChimeRequest(
+            media_server.url("missing.mp3"), duration=1.0, mode=ChimeMode.OVERLAY
+        )
+    )
+
+    assert {z.outcome for z in result.zones} == {Outcome.FAILED}
+    assert {str(z.reason) for z in result.zones} == {"media_unplayable"}
+    assert all(s.state()["transport_state"] == "PLAYING" for s in five.speakers)

@@ -9,7 +9,7 @@ Sonos, and a sequential per-zone cron job) are measured the same way.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import json
@@ -29,7 +29,11 @@ from soco import SoCo  # noqa: E402
 from soco.core import soco_reset  # noqa: E402
 from soco.snapshot import Snapshot  # noqa: E402
 
-from custom_components.sonos_chime.engine import ChimeEngine, ChimeRequest  # noqa: E402
+from custom_components.sonos_chime.engine import (  # noqa: E402
+    ChimeEngine,
+    ChimeMode,
+    ChimeRequest,
+)
 from custom_components.sonos_chime.engine.audio import read_file_duration  # noqa: E402
 from scripts.bench_core import CoreSonos  # noqa: E402
 from sonos_emulator.timing import PROFILES, REALISTIC  # noqa: E402
@@ -66,8 +70,12 @@ class Row:
     zones: int
     method: str
     skew: float
-    overhead_mean: float
-    overhead_max: float
+    # Music interruption per zone (0 for an overlay zone), and that minus the
+    # chime's length (None when nothing was interrupted).
+    interruption_mean: float
+    interruption_max: float
+    overhead_mean: float | None
+    overhead_max: float | None
     error_mean: float
     error_max: float
     wall: float
@@ -170,9 +178,23 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
         state(host)["transport_state"] != "PLAYING" for host in hosts
     ):
         time.sleep(0.05)
-    starts, overheads, errors = [], [], []
+    starts, interruptions, errors = [], [], []
     for host in hosts:
         timeline = [e for e in events(host, since) if e["kind"] == "transport"]
+        now_state, now = state(host), time.time()
+        position, read_at = before[host]
+        if not any(e["state"] != "PLAYING" for e in timeline):
+            # Over the music: the clip starts once the speaker has fetched it.
+            starts.append(
+                next(
+                    e["t"]
+                    for e in events(host, since)
+                    if e["kind"] == "media_fetch" and e.get("clip") and e["url"] == url
+                )
+            )
+            interruptions.append(0.0)
+            errors.append(abs(now_state["position"] - (position + now - read_at)))
+            continue
         paused = next(e["t"] for e in timeline if e["state"] != "PLAYING")
         chime = next(
             e["t"] for e in timeline if e["state"] == "PLAYING" and e["uri"] == url
@@ -182,22 +204,28 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
             for e in timeline
             if e["t"] > chime and e["state"] == "PLAYING" and e["uri"] != url
         )
-        now_state, now = state(host), time.time()
-        position, read_at = before[host]
         expected = position + (paused - read_at) + (now - resumed)
         starts.append(chime)
-        overheads.append(resumed - paused - chime_len)
+        interruptions.append(resumed - paused)
         errors.append(abs(now_state["position"] - expected))
+    overheads = [i - chime_len for i in interruptions if i > 0]
     return Row(
         zones=len(hosts),
         method=method,
         skew=max(starts) - min(starts),
-        overhead_mean=statistics.mean(overheads),
-        overhead_max=max(overheads),
+        interruption_mean=statistics.mean(interruptions),
+        interruption_max=max(interruptions),
+        overhead_mean=statistics.mean(overheads) if overheads else None,
+        overhead_max=max(overheads) if overheads else None,
         error_mean=statistics.mean(errors),
         error_max=max(errors),
         wall=wall,
     )
+
+
+def seconds(mean: float | None, most: float | None) -> str:
+    """Mean / max, or a dash where there is nothing to measure."""
+    return "—" if mean is None or most is None else f"{mean:.2f} / {most:.2f}"
 
 
 def main() -> None:
@@ -236,6 +264,16 @@ def main() -> None:
             rows.append(
                 measure(hosts, "engine", partial(engine.chime, request), url, chime_len)
             )
+            overlay = replace(request, mode=ChimeMode.OVERLAY)
+            rows.append(
+                measure(
+                    hosts,
+                    "engine overlay",
+                    partial(engine.chime, overlay),
+                    url,
+                    chime_len,
+                )
+            )
             if not args.no_baseline:
                 # Core is set up after the engine ran and gone before the
                 # sequential run: each method finds the household to itself.
@@ -270,14 +308,15 @@ def main() -> None:
     )
     print()
     print(
-        "| zones | method | start skew (ms) | overhead mean / max (s)"
-        " | position error mean / max (s) | wall (s) |"
+        "| zones | method | start skew (ms) | music interrupted mean / max (s)"
+        " | overhead mean / max (s) | position error mean / max (s) | wall (s) |"
     )
-    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
             f"| {row.zones} | {row.method} | {row.skew * 1000:.1f}"
-            f" | {row.overhead_mean:.2f} / {row.overhead_max:.2f}"
+            f" | {seconds(row.interruption_mean, row.interruption_max)}"
+            f" | {seconds(row.overhead_mean, row.overhead_max)}"
             f" | {row.error_mean:.2f} / {row.error_max:.2f} | {row.wall:.1f} |"
         )
 

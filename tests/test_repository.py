@@ -28,6 +28,25 @@ def core_sonos_pins() -> dict[str, str]:
     return dict(req.split("==") for req in manifest["requirements"])
 
 
+def core_constraint(package: str) -> str:
+    """The version Home Assistant pins package to, from its package_constraints.txt.
+
+    Every install has the package at that pin, so requiring another version
+    would make Home Assistant reinstall it under itself.
+    """
+    spec = find_spec("homeassistant")
+    assert spec is not None
+    assert spec.origin is not None
+    constraints = Path(spec.origin).parent / "package_constraints.txt"
+    pins = [
+        line.split("==", 1)[1]
+        for line in constraints.read_text().splitlines()
+        if line.split("==", 1)[0].strip().lower() == package
+    ]
+    assert len(pins) == 1, f"Home Assistant does not pin {package} once"
+    return pins[0].strip()
+
+
 def test_manifest_is_what_hassfest_wants() -> None:
     manifest = json.loads((INTEGRATION / "manifest.json").read_text())
     keys = list(manifest)
@@ -36,9 +55,13 @@ def test_manifest_is_what_hassfest_wants() -> None:
     assert keys[2:] == sorted(keys[2:])
     assert manifest["domain"] == "sonos_chime"
     assert manifest["config_flow"] is True
-    assert manifest["requirements"] == [f"soco=={core_sonos_pins()['soco']}"]
+    assert manifest["requirements"] == [
+        f"mutagen=={core_constraint('mutagen')}",
+        f"soco=={core_sonos_pins()['soco']}",
+        f"sonos-websocket=={core_sonos_pins()['sonos-websocket']}",
+    ]
     # SoCo's log lines are ours too (debug logging, attribution), as for core's Sonos.
-    assert manifest["loggers"] == ["soco"]
+    assert manifest["loggers"] == ["soco", "sonos_websocket"]
     assert manifest["dependencies"] == ["http"]
     assert manifest["iot_class"] == "local_polling"
     assert manifest["integration_type"] == "hub"
@@ -71,6 +94,16 @@ def test_requirements_pin_the_newest_test_harness_and_core_sonos() -> None:
     for package, version in pins.items():
         assert f"{package}=={version}" in lines
         assert metadata.version(package) == version, "run scripts/setup"
+
+
+def test_mutagen_is_at_home_assistants_pin() -> None:
+    """The manifest, the test requirements and the venv all hold HA's mutagen."""
+    pin = core_constraint("mutagen")
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
+    assert f"mutagen=={pin}" in manifest["requirements"]
+    lines = (ROOT / "requirements_test.txt").read_text().splitlines()
+    assert f"mutagen=={pin}" in lines
+    assert metadata.version("mutagen") == pin, "run scripts/setup"
 
 
 def test_ci_runs_the_readme_commands() -> None:

@@ -202,7 +202,7 @@ async def async_resolve_media(hass: HomeAssistant, media: str) -> ResolvedMedia:
 
 
 def _inspect(path: Path) -> tuple[bool, float | None]:
-    """Whether the file exists, and its duration when it is MP3 or WAV."""
+    """Whether the file exists, and its duration when mutagen can read it."""
     if not path.is_file():
         return False, None
     return True, read_file_duration(path)

@@ -1,8 +1,16 @@
 """The sonos_chime.play action."""
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.components.media_player import DOMAIN as MEDIA_PLAYER_DOMAIN
+from homeassistant.const import (
+    ATTR_AREA_ID,
+    ATTR_DEVICE_ID,
+    ATTR_ENTITY_ID,
+    ATTR_FLOOR_ID,
+    ATTR_LABEL_ID,
+)
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -11,7 +19,19 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import (
+    area_registry as ar,
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    floor_registry as fr,
+    label_registry as lr,
+    service,
+)
+from homeassistant.helpers.target import (
+    TargetSelection,
+    async_extract_referenced_entity_ids,
+)
 import probatio
 
 from .const import (
@@ -22,6 +42,7 @@ from .const import (
     ATTR_ZONES,
     DOMAIN,
     SERVICE_PLAY,
+    SONOS_DOMAIN,
 )
 from .data import SonosChimeConfigEntry
 from .engine import ChimeRequest, TvMode
@@ -32,6 +53,15 @@ from .media import async_resolve_media
 # out-of-range value gets a translated message instead of a schema error.
 PLAY_SCHEMA = probatio.Schema(
     {
+        # The frontend stores data here.
+        probatio.Remove("metadata"): dict,
+        # A target as entity services take it, but without "all" and "none":
+        # leaving the target out already means every zone.
+        probatio.Optional(ATTR_ENTITY_ID): cv.entity_ids,
+        **{
+            probatio.Optional(kind): probatio.All(cv.ensure_list, [cv.string])
+            for kind in (ATTR_DEVICE_ID, ATTR_AREA_ID, ATTR_FLOOR_ID, ATTR_LABEL_ID)
+        },
         probatio.Required(ATTR_MEDIA): cv.string,
         probatio.Optional(ATTR_ZONES): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Optional(ATTR_VOLUME): probatio.Coerce(int),
@@ -41,6 +71,8 @@ PLAY_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
     }
 )
+
+type ZoneOwners = dict[str, SonosChimeConfigEntry]
 
 
 @callback
@@ -62,7 +94,8 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     refuses before touching a speaker, so a bad call changes nothing.
     """
     hass = call.hass
-    entry = _async_get_entry(hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+    targets = _async_resolve_targets(hass, call.data)
+    entry = _async_get_entry(hass, call.data.get(ATTR_CONFIG_ENTRY_ID), targets)
 
     volume: int | None = call.data.get(ATTR_VOLUME)
     if volume is not None and not 0 <= volume <= 100:
@@ -75,6 +108,12 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     zones = unique(
         name.strip() for name in call.data.get(ATTR_ZONES, []) if name.strip()
     )
+    zone_uids: list[str] | None = None
+    if targets is not None:
+        # Named zones join the targeted ones; names are then checked here,
+        # since the engine takes either names or uids.
+        zone_uids = unique([*targets, *_zone_uids_by_name(entry, zones)])
+        zones = []
     media = await async_resolve_media(hass, call.data[ATTR_MEDIA])
     request = ChimeRequest(
         media_url=media.url,
@@ -85,45 +124,202 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         title=media.title,
     )
     # The manager keeps zones switched off out, and tells automations.
-    result = await entry.runtime_data.manager.async_play(request, trigger="action")
+    result = await entry.runtime_data.manager.async_play(
+        request, trigger="action", zone_uids=zone_uids
+    )
     response: dict[str, Any] = result.as_dict()
     return response
 
 
 @callback
 def _async_get_entry(
-    hass: HomeAssistant, entry_id: str | None
+    hass: HomeAssistant, entry_id: str | None, targets: ZoneOwners | None
 ) -> SonosChimeConfigEntry:
-    """The household to chime on: the one asked for, or the only loaded one."""
-    if entry_id is None:
-        loaded: list[SonosChimeConfigEntry] = hass.config_entries.async_loaded_entries(
-            DOMAIN
+    """The household to chime on: the one asked for, the targets', or the only one.
+
+    Home Assistant's own lookup refuses, with its own messages, an entry
+    that is missing, of another integration or not loaded.
+    """
+    if entry_id is not None:
+        entry: SonosChimeConfigEntry = service.async_get_config_entry(
+            hass, DOMAIN, entry_id
         )
-        if not loaded:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN, translation_key="no_household"
-            )
-        if len(loaded) > 1:
+        if targets and (
+            elsewhere := [uid for uid in targets if targets[uid] is not entry]
+        ):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
-                translation_key="several_households",
+                translation_key="target_in_other_household",
                 translation_placeholders={
-                    "households": ", ".join(sorted(e.title for e in loaded))
+                    "zones": ", ".join(_zone_names(targets, elsewhere)),
+                    "household": entry.title,
                 },
             )
+        return entry
+    if targets:
+        households = {entry.entry_id: entry for entry in targets.values()}
+        if len(households) > 1:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="targets_in_several_households",
+                translation_placeholders={
+                    "households": ", ".join(
+                        sorted(entry.title for entry in households.values())
+                    )
+                },
+            )
+        return next(iter(households.values()))
+    # One household answering is enough, even while another is set up again.
+    loaded: list[SonosChimeConfigEntry] = hass.config_entries.async_loaded_entries(
+        DOMAIN
+    )
+    if len(loaded) == 1:
         return loaded[0]
+    return service.async_get_config_entry(hass, DOMAIN, None)
 
-    entry: SonosChimeConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
+
+@callback
+def _async_resolve_targets(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> ZoneOwners | None:
+    """The zones a target names, each with its household; None without a target.
+
+    Each entity, device, area, floor and label must hold a zone of a loaded
+    household, so that a mistyped or non-Sonos target is refused rather than
+    quietly chiming fewer zones than meant.
+    """
+    selection = TargetSelection(data)
+    if not selection.has_any_target:
+        return None
+    owners = _zone_owners(hass)
+    found: ZoneOwners = {}
+    refused: list[str] = []
+    for kind, ids in (
+        (ATTR_ENTITY_ID, selection.entity_ids),
+        (ATTR_DEVICE_ID, selection.device_ids),
+        (ATTR_AREA_ID, selection.area_ids),
+        (ATTR_FLOOR_ID, selection.floor_ids),
+        (ATTR_LABEL_ID, selection.label_ids),
+    ):
+        for target_id in sorted(ids):
+            uids = _zones_in(hass, TargetSelection({kind: [target_id]}), owners)
+            if not uids:
+                refused.append(_target_name(hass, kind, target_id))
+            found.update((uid, owners[uid]) for uid in sorted(uids))
+    if refused:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="household_not_found",
-            translation_placeholders={"entry_id": entry_id},
+            translation_key="target_not_a_zone",
+            translation_placeholders={"targets": ", ".join(refused)},
         )
-    if entry.state is not ConfigEntryState.LOADED:
+    return found
+
+
+@callback
+def _zone_owners(hass: HomeAssistant) -> ZoneOwners:
+    """Every zone of every loaded household, by uid."""
+    loaded: list[SonosChimeConfigEntry] = hass.config_entries.async_loaded_entries(
+        DOMAIN
+    )
+    return {
+        zone.uid: entry
+        for entry in loaded
+        for zone in entry.runtime_data.household.zones
+    }
+
+
+@callback
+def _zones_in(
+    hass: HomeAssistant, selection: TargetSelection, owners: ZoneOwners
+) -> set[str]:
+    """The zones of one target, expanded by Home Assistant's own rules.
+
+    A zone is in it when its speaker's device is, or one of its zone
+    entities: core's media player or our Chimes switch, a config entity that
+    Home Assistant would otherwise leave out of area and device expansion.
+    """
+    selected = async_extract_referenced_entity_ids(
+        hass, selection, primary_entities_only=False
+    )
+    entities = er.async_get(hass)
+    devices = dr.async_get(hass)
+    uids: set[str] = set()
+    for entity_id in selected.referenced | selected.indirectly_referenced:
+        if (entity := entities.async_get(entity_id)) is not None and (
+            uid := _entity_zone(entity, owners)
+        ):
+            uids.add(uid)
+    for device_id in selected.referenced_devices:
+        if (device := devices.async_get(device_id)) is not None:
+            uids.update(
+                uid
+                for domain, uid in device.identifiers
+                if domain in (DOMAIN, SONOS_DOMAIN) and uid in owners
+            )
+    return uids
+
+
+def _entity_zone(entity: er.RegistryEntry, owners: ZoneOwners) -> str | None:
+    """The zone an entity stands for, if it stands for one.
+
+    Core's media player has the speaker's uid as unique id; ours carry it
+    between their household's entry id and their key.
+    """
+    if entity.platform == SONOS_DOMAIN and entity.domain == MEDIA_PLAYER_DOMAIN:
+        return entity.unique_id if entity.unique_id in owners else None
+    if entity.platform != DOMAIN or entity.config_entry_id is None:
+        return None
+    prefix = f"{entity.config_entry_id}_"
+    if not entity.unique_id.startswith(prefix):
+        return None
+    scoped = entity.unique_id.removeprefix(prefix)
+    for uid, entry in owners.items():
+        if entry.entry_id == entity.config_entry_id and scoped.startswith(f"{uid}_"):
+            return uid
+    return None
+
+
+@callback
+def _target_name(hass: HomeAssistant, kind: str, target_id: str) -> str:
+    """What the user sees for a target in the UI, for a refusal."""
+    name: str | None = None
+    if kind == ATTR_DEVICE_ID and (device := dr.async_get(hass).async_get(target_id)):
+        name = device.name_by_user or device.name
+    elif kind == ATTR_AREA_ID and (
+        area := ar.async_get(hass).async_get_area(target_id)
+    ):
+        name = area.name
+    elif kind == ATTR_FLOOR_ID and (
+        floor := fr.async_get(hass).async_get_floor(target_id)
+    ):
+        name = floor.name
+    elif kind == ATTR_LABEL_ID and (
+        label := lr.async_get(hass).async_get_label(target_id)
+    ):
+        name = label.name
+    return name or target_id
+
+
+def _zone_uids_by_name(entry: SonosChimeConfigEntry, names: Iterable[str]) -> list[str]:
+    """Uids of zones named as the Sonos app names them, any case."""
+    by_name = {
+        zone.name.casefold(): zone.uid for zone in entry.runtime_data.household.zones
+    }
+    names = list(names)
+    if unknown := [name for name in names if name.casefold() not in by_name]:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="household_not_loaded",
-            translation_placeholders={"household": entry.title},
+            translation_key="unknown_zone",
+            translation_placeholders={"zones": ", ".join(unknown)},
         )
-    return entry
+    return [by_name[name.casefold()] for name in names]
+
+
+def _zone_names(owners: ZoneOwners, uids: Iterable[str]) -> list[str]:
+    """Zone names for uids, as their households know them."""
+    names = {
+        zone.uid: zone.name
+        for entry in owners.values()
+        for zone in entry.runtime_data.household.zones
+    }
+    return sorted((names.get(uid, uid) for uid in uids), key=str.casefold)

@@ -4,7 +4,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.service import async_get_all_descriptions
@@ -33,12 +33,12 @@ async def play(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
 
 
 async def assert_translated(
-    hass: HomeAssistant, err: HomeAssistantError, key: str
+    hass: HomeAssistant, err: HomeAssistantError, key: str, domain: str = DOMAIN
 ) -> None:
-    """The error carries our key and renders to a full English message."""
-    assert err.translation_domain == DOMAIN
+    """The error carries the key and renders to a full English message."""
+    assert err.translation_domain == domain
     assert err.translation_key == key
-    await async_get_translations(hass, "en", "exceptions", {DOMAIN})
+    await async_get_translations(hass, "en", "exceptions", {domain})
     message = str(err)
     assert message != key
     assert "{" not in message
@@ -60,7 +60,6 @@ async def assert_translated(
         ({"media": "/local/../secrets.yaml"}, "invalid_media"),
         ({"media": "/config/secrets.yaml"}, "invalid_media"),
         ({"media": "http:///bell.mp3"}, "invalid_media"),
-        ({"media": "bell.mp3", "config_entry_id": "nope"}, "household_not_found"),
     ],
 )
 async def test_bad_input_touches_nothing(
@@ -74,12 +73,44 @@ async def test_bad_input_touches_nothing(
     assert state_changing_actions(household) == []
 
 
+@pytest.mark.usefixtures("loaded_entry")
+async def test_unknown_household(hass: HomeAssistant, household: Household) -> None:
+    """Home Assistant's own lookup refuses an entry id of no household."""
+    household.clear_events()
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, media="bell.mp3", config_entry_id="nope")
+    await assert_translated(
+        hass, err.value, "service_config_entry_not_found", HOMEASSISTANT_DOMAIN
+    )
+    assert state_changing_actions(household) == []
+
+
+async def test_other_integrations_entry(
+    hass: HomeAssistant, household: Household, loaded_entry: MockConfigEntry
+) -> None:
+    """An entry of another integration is no household, even a loaded one."""
+    other = MockConfigEntry(domain="sun", title="Sun")
+    other.add_to_hass(hass)
+    household.clear_events()
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, media="bell.mp3", config_entry_id=other.entry_id)
+    await assert_translated(
+        hass, err.value, "service_config_entry_wrong_domain", HOMEASSISTANT_DOMAIN
+    )
+    assert state_changing_actions(household) == []
+
+
 async def test_no_household_loaded(hass: HomeAssistant, household: Household) -> None:
     """The action exists without a household but refuses to run."""
     assert await async_setup_component(hass, DOMAIN, {})
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, media="bell.mp3")
-    await assert_translated(hass, err.value, "no_household")
+    await assert_translated(
+        hass,
+        err.value,
+        "service_found_no_config_entry_for_domain",
+        HOMEASSISTANT_DOMAIN,
+    )
     assert state_changing_actions(household) == []
 
 
@@ -94,12 +125,12 @@ async def test_household_not_loaded(
     await hass.config_entries.async_setup(mock_entry.entry_id)
     assert mock_entry.state is ConfigEntryState.SETUP_RETRY
 
-    with pytest.raises(ServiceValidationError) as err:
-        await play(hass, media="bell.mp3")
-    await assert_translated(hass, err.value, "no_household")
-    with pytest.raises(ServiceValidationError) as err:
-        await play(hass, media="bell.mp3", config_entry_id=mock_entry.entry_id)
-    await assert_translated(hass, err.value, "household_not_loaded")
+    for data in ({}, {"config_entry_id": mock_entry.entry_id}):
+        with pytest.raises(ServiceValidationError) as err:
+            await play(hass, media="bell.mp3", **data)
+        await assert_translated(
+            hass, err.value, "service_config_entry_not_loaded", HOMEASSISTANT_DOMAIN
+        )
 
 
 async def test_several_households(
@@ -122,7 +153,12 @@ async def test_several_households(
 
         with pytest.raises(ServiceValidationError) as err:
             await play(hass, media="bell.mp3")
-        await assert_translated(hass, err.value, "several_households")
+        await assert_translated(
+            hass,
+            err.value,
+            "service_found_multiple_config_entry_for_domain",
+            HOMEASSISTANT_DOMAIN,
+        )
         assert state_changing_actions(household) == []
         assert state_changing_actions(other) == []
 
@@ -262,5 +298,16 @@ async def test_action_description(hass: HomeAssistant) -> None:
         "config_entry_id",
     }
     assert play_spec["fields"]["media"]["required"] is True
+    # The target picker offers Sonos speakers and our zone switches only.
+    assert play_spec["target"] == {
+        "entity": [
+            {"integration": "sonos", "domain": ["media_player"]},
+            {"integration": DOMAIN, "domain": ["switch"]},
+        ],
+        "device": [
+            {"integration": "sonos"},
+            {"integration": DOMAIN, "manufacturer": "Sonos"},
+        ],
+    }
     strings = await async_get_translations(hass, "en", "services", {DOMAIN})
     assert strings[f"component.{DOMAIN}.services.{SERVICE_PLAY}.name"] == "Play chime"

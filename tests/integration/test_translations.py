@@ -16,7 +16,9 @@ def test_exception_keys() -> None:
     used = {
         key
         for source in SOURCES.values()
-        for key in re.findall(r'translation_key="([a-z_]+)"', source)
+        for key in re.findall(
+            r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', source
+        )
     }
     assert used
     assert used <= set(STRINGS["exceptions"]), used - set(STRINGS["exceptions"])

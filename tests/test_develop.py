@@ -60,7 +60,7 @@ def test_seed_writes_the_emulated_household(tmp_path: Path) -> None:
     assert entry["unique_id"] == "Sonos_emulated"
     assert entry["data"] == {CONF_HOSTS: EMULATED_HOSTS}
     assert entry["options"] == {CONF_ALL_ZONES: True}
-    assert entry["title"] == "Chicken Coop, Kitchen, Living Room"
+    assert entry["title"] == "Sonos household"
     chimes = {sub["title"]: sub for sub in entry["subentries"]}
     assert set(chimes) == {"Morning bell", "Evening westminster"}
     assert {sub["subentry_type"] for sub in entry["subentries"]} == {SUBENTRY_CHIME}

@@ -1,13 +1,13 @@
 """Config flow for Sonos Chime: the household, its options, its zones and chimes.
 
-The main flow finds a household by discovery or by address. Zones and chimes
-are subentries of it; the options say whether every zone, present and future,
-is a chime zone.
+The main flow finds a household by discovery or by address, asks which of its
+zones chime and leads on to the first chime. Zones and chimes are subentries
+of it; the options say whether every zone, present and future, is a chime zone.
 """
 
-from collections.abc import Mapping, Sequence
-import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
 import re
+from types import MappingProxyType
 from typing import Any, cast, override
 
 from homeassistant.config_entries import (
@@ -16,11 +16,16 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryData,
     ConfigSubentryFlow,
+    FlowType,
     OptionsFlow,
+    SubentryFlowContext,
     SubentryFlowResult,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
@@ -37,6 +42,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.util.network import is_host_valid
 import probatio
 
 from .const import (
@@ -67,15 +73,23 @@ from .engine import (
     Zone,
     probe_household,
 )
-from .helpers import household_hosts, household_title, unique, zone_names
+from .helpers import (
+    household_hosts,
+    household_title,
+    unique,
+    zone_names,
+    zone_summary,
+)
 from .media import LibraryChime, async_list_library, async_resolve_media
 from .schedule import WEEKDAYS
 
 CONF_HOUSEHOLD = "household"
 # The choice, next to the households found, to type addresses instead.
 MANUAL = "manual"
+# The zones menu: every zone chimes, or only the zones chosen.
+STEP_ALL_ZONES = "all_zones"
+STEP_PICK_ZONES = "pick_zones"
 
-_HOSTNAME_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
 _HOST_SEPARATORS = re.compile(r"[,;\s]+")
 
 MANUAL_SCHEMA = probatio.Schema({probatio.Required(CONF_HOSTS): TextSelector()})
@@ -87,25 +101,9 @@ def parse_hosts(text: str) -> list[str] | None:
     Accepts IP addresses and host names separated by commas (or spaces).
     """
     hosts = unique(host for host in _HOST_SEPARATORS.split(text.strip()) if host)
-    if not hosts or not all(_is_host(host) for host in hosts):
+    if not hosts or not all(is_host_valid(host) for host in hosts):
         return None
     return hosts
-
-
-def _is_host(host: str) -> bool:
-    """An IP address or an RFC 1123 host name; no port, no URL."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return True
-    name = host.removesuffix(".")
-    labels = name.split(".")
-    if len(name) > 253 or labels[-1].isdigit():
-        # A numeric last label is a malformed IP address, not a name.
-        return False
-    return all(_HOSTNAME_LABEL.fullmatch(label) for label in labels)
 
 
 class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -167,10 +165,12 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
                 household.household_id, raise_on_progress=False
             )
             self._abort_if_unique_id_configured()
-            return self._async_create_household_entry(household)
+            self._household = household
+            return await self.async_step_zones()
 
+        # Households have no name of their own: their zones tell them apart.
         options = [
-            SelectOptionDict(value=household_id, label=household_title(household))
+            SelectOptionDict(value=household_id, label=zone_summary(household))
             for household_id, household in self._discovered.items()
         ]
         options.append(SelectOptionDict(value=MANUAL, label=MANUAL))
@@ -232,7 +232,7 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
             updates={CONF_HOSTS: household_hosts(household)}
         )
         self._household = household
-        self.context["title_placeholders"] = {"name": household_title(household)}
+        self.context["title_placeholders"] = {"name": zone_summary(household)}
         return await self.async_step_discovery_confirm()
 
     async def async_step_discovery_confirm(
@@ -241,7 +241,7 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the discovered household's zones before adding it."""
         household = self._household
         if user_input is not None:
-            return self._async_create_household_entry(household)
+            return await self.async_step_zones()
 
         self._set_confirm_only()
         return self.async_show_form(
@@ -280,7 +280,8 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
                     self._abort_if_unique_id_configured(
                         updates={CONF_HOSTS: household_hosts(household)}
                     )
-                    return self._async_create_household_entry(household)
+                    self._household = household
+                    return await self.async_step_zones()
 
         return self.async_show_form(
             step_id="manual",
@@ -288,14 +289,105 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    def _async_create_household_entry(
-        self, household: HouseholdInfo
+    async def async_step_zones(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Store every address the household reported, not only the typed ones."""
-        return self.async_create_entry(
-            title=household_title(household),
-            data={CONF_HOSTS: household_hosts(household)},
+        """Ask where chimes play, so that a new household does not stay silent."""
+        return self.async_show_menu(
+            step_id="zones",
+            menu_options=[STEP_ALL_ZONES, STEP_PICK_ZONES],
+            description_placeholders={"zones": ", ".join(zone_names(self._household))},
         )
+
+    async def async_step_all_zones(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Every zone chimes, also zones added to the household later."""
+        return self._async_create_household_entry(all_zones=True)
+
+    async def async_step_pick_zones(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Only the zones chosen chime; Add zone adds more later."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            zones = {zone.uid: zone for zone in self._household.zones}
+            chosen = [zones[uid] for uid in unique(user_input[CONF_ZONES])]
+            if chosen:
+                return self._async_create_household_entry(all_zones=False, zones=chosen)
+            errors[CONF_ZONES] = "no_zones_chosen"
+        return self.async_show_form(
+            step_id="pick_zones",
+            data_schema=_pick_zones_schema(self._household.zones),
+            errors=errors,
+        )
+
+    def _async_create_household_entry(
+        self, *, all_zones: bool, zones: Sequence[Zone] = ()
+    ) -> ConfigFlowResult:
+        """Every address the household reported, not only the typed ones.
+
+        The name is "Sonos household" unless another entry has it already;
+        then the end of the household id tells the two apart.
+        """
+        household = self._household
+        # Added by another flow while this one asked for zones.
+        self._abort_if_unique_id_configured()
+        title = household_title(household)
+        if any(
+            entry.title == title
+            for entry in self._async_current_entries(include_ignore=False)
+        ):
+            title = household_title(household, distinguish=True)
+        return self.async_create_entry(
+            title=title,
+            data={CONF_HOSTS: household_hosts(household)},
+            options={CONF_ALL_ZONES: all_zones},
+            subentries=[_zone_subentry_data(zone) for zone in zones],
+        )
+
+    @override
+    async def async_on_create_entry(self, result: ConfigFlowResult) -> ConfigFlowResult:
+        """Lead on to the first chime: what the household was added for."""
+        entry = result["result"]
+        if entry.state is not ConfigEntryState.LOADED:
+            # The chime form needs the household's zones; Add chime works later.
+            return result
+        chime = await self.hass.config_entries.subentries.async_init(
+            (entry.entry_id, SUBENTRY_CHIME),
+            context=SubentryFlowContext(source=SOURCE_USER),
+        )
+        if chime["type"] is FlowResultType.FORM:
+            result["next_flow"] = (FlowType.CONFIG_SUBENTRIES_FLOW, chime["flow_id"])
+        return result
+
+
+def _pick_zones_schema(zones: Iterable[Zone]) -> probatio.Schema:
+    """Tick the zones to chime on."""
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_ZONES, default=[]): SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(value=zone.uid, label=zone.name)
+                        for zone in sorted(zones, key=lambda z: z.name.casefold())
+                    ],
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                )
+            )
+        }
+    )
+
+
+def _zone_subentry_data(zone: Zone) -> ConfigSubentryData:
+    """A zone subentry as Add zone makes it."""
+    return ConfigSubentryData(
+        data={CONF_ZONE_UID: zone.uid, CONF_ZONE_NAME: zone.name},
+        subentry_type=SUBENTRY_ZONE,
+        title=zone.name,
+        unique_id=zone.uid,
+    )
 
 
 class SonosChimeOptionsFlow(OptionsFlow):
@@ -305,13 +397,15 @@ class SonosChimeOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """One switch: all zones, or only the zones added one by one."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    **self.config_entry.options,
-                    CONF_ALL_ZONES: user_input[CONF_ALL_ZONES],
-                }
-            )
+            all_zones = user_input[CONF_ALL_ZONES]
+            if all_zones or _zone_subentry_uids(self.config_entry):
+                return self._async_save(all_zones=all_zones)
+            # Off with no zone added would leave every chime silent.
+            if _loaded(self.config_entry) is not None:
+                return await self.async_step_zones()
+            errors[CONF_ALL_ZONES] = "entry_not_loaded"
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -320,7 +414,70 @@ class SonosChimeOptionsFlow(OptionsFlow):
                 ): BooleanSelector()
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+
+    async def async_step_zones(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """All zones is switched off and no zone is added: choose them now."""
+        if (entry := _loaded(self.config_entry)) is None:
+            return self.async_abort(reason="entry_not_loaded")
+        household = await _async_household(self.hass, entry)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            added = _zone_subentry_uids(entry)
+            zones = {zone.uid: zone for zone in household.zones}
+            chosen = [zones[uid] for uid in unique(user_input[CONF_ZONES])]
+            if chosen:
+                for zone in chosen:
+                    if zone.uid in added:
+                        continue
+                    data = _zone_subentry_data(zone)
+                    self.hass.config_entries.async_add_subentry(
+                        entry,
+                        ConfigSubentry(
+                            data=MappingProxyType(data["data"]),
+                            subentry_type=data["subentry_type"],
+                            title=data["title"],
+                            unique_id=data["unique_id"],
+                        ),
+                    )
+                return self._async_save(all_zones=False)
+            errors[CONF_ZONES] = "no_zones_chosen"
+        return self.async_show_form(
+            step_id="zones",
+            data_schema=_pick_zones_schema(household.zones),
+            errors=errors,
+        )
+
+    @callback
+    def _async_save(self, *, all_zones: bool) -> ConfigFlowResult:
+        """Keep any other option as it is."""
+        return self.async_create_entry(
+            data={**self.config_entry.options, CONF_ALL_ZONES: all_zones}
+        )
+
+
+@callback
+def _loaded(entry: ConfigEntry) -> SonosChimeConfigEntry | None:
+    """The household, when it is set up and can be asked for its zones."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    return cast(SonosChimeConfigEntry, entry)
+
+
+async def _async_household(
+    hass: HomeAssistant, entry: SonosChimeConfigEntry
+) -> HouseholdInfo:
+    """The household's zones as they are now, or as set up if it is silent.
+
+    Zones renamed in the Sonos app are offered by their new names.
+    """
+    try:
+        return await hass.async_add_executor_job(entry.runtime_data.engine.household)
+    except ChimeError as err:
+        LOGGER.debug("Household %s does not answer: %s", entry.title, err)
+        return entry.runtime_data.household
 
 
 class _HouseholdSubentryFlow(ConfigSubentryFlow):
@@ -329,10 +486,7 @@ class _HouseholdSubentryFlow(ConfigSubentryFlow):
     @callback
     def _loaded_entry(self) -> SonosChimeConfigEntry | None:
         """The household the subentry belongs to, when it is set up."""
-        entry = self._get_entry()
-        if entry.state is not ConfigEntryState.LOADED:
-            return None
-        return cast(SonosChimeConfigEntry, entry)
+        return _loaded(self._get_entry())
 
 
 class ZoneSubentryFlow(_HouseholdSubentryFlow):
@@ -397,8 +551,13 @@ class ZoneSubentryFlow(_HouseholdSubentryFlow):
 
 def _zone_subentry_uids(entry: ConfigEntry) -> set[str]:
     """The zones added one by one."""
+    return set(_zone_subentry_titles(entry))
+
+
+def _zone_subentry_titles(entry: ConfigEntry) -> dict[str, str]:
+    """The zones added one by one, named as they were added."""
     return {
-        subentry.data[CONF_ZONE_UID]
+        subentry.data[CONF_ZONE_UID]: subentry.title
         for subentry in entry.subentries.values()
         if subentry.subentry_type == SUBENTRY_ZONE
     }
@@ -412,10 +571,9 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
     """Add or change a chime: what plays, where, when."""
 
     def __init__(self) -> None:
-        """Zones and library are read when the form is first shown."""
+        """The library is read when the form is first shown."""
         super().__init__()
-        self._zones: list[SelectOptionDict] | None = None
-        self._library: list[LibraryChime] = []
+        self._library: list[LibraryChime] | None = None
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -440,10 +598,14 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
         """Show the chime form, check what was entered, save it."""
         if (entry := self._loaded_entry()) is None:
             return self.async_abort(reason="entry_not_loaded")
+        chime_zones, known = await self._async_zones(entry)
+        if not chime_zones and self.source == SOURCE_USER and user_input is None:
+            # Nothing the form offers could fix it: say where to go instead.
+            return self.async_abort(reason="no_chime_zones")
 
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = await self._async_validate(user_input)
+            data, errors = await self._async_validate(user_input, chime_zones)
             if not errors:
                 if self.source == SOURCE_USER:
                     return self.async_create_entry(title=data[CONF_NAME], data=data)
@@ -454,20 +616,24 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
                     data=data,
                 )
 
-        if self._zones is None:
-            self._zones = await self._async_zone_options(entry, current)
+        if self._library is None:
             self._library = await async_list_library(self.hass)
+        # A zone the chime already names stays listed, so that editing its
+        # time does not drop the zone; saving tells if none of them chimes.
+        offered = dict(chime_zones)
+        for uid in current.get(CONF_ZONES, []):
+            offered.setdefault(uid, known.get(uid, uid))
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _chime_schema(self._library, self._zones),
+                _chime_schema(self._library, _zone_options(offered)),
                 user_input if user_input is not None else current,
             ),
             errors=errors,
         )
 
     async def _async_validate(
-        self, user_input: dict[str, Any]
+        self, user_input: dict[str, Any], chime_zones: Mapping[str, str]
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The subentry data for what was entered, or the errors to show."""
         errors: dict[str, str] = {}
@@ -489,6 +655,13 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             LOGGER.debug("Cannot check media %s: %s", media, err)
             errors["base"] = "no_internal_url"
 
+        # A chime that would play nowhere is refused where it can be fixed.
+        zones = unique(user_input.get(CONF_ZONES, []))
+        if not chime_zones:
+            errors[CONF_ZONES] = "no_chime_zones"
+        elif zones and not any(uid in chime_zones for uid in zones):
+            errors[CONF_ZONES] = "zones_not_chiming"
+
         selected = set(user_input[CONF_WEEKDAYS])
         if not selected:
             errors[CONF_WEEKDAYS] = "no_weekdays"
@@ -496,46 +669,46 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
         data: dict[str, Any] = {
             CONF_NAME: name,
             CONF_MEDIA: media,
-            CONF_ZONES: unique(user_input.get(CONF_ZONES, [])),
+            CONF_ZONES: zones,
             CONF_TIME: cv.time(user_input[CONF_TIME]).strftime("%H:%M:%S"),
             CONF_WEEKDAYS: [day for day in WEEKDAYS if day in selected],
             CONF_TV: user_input[CONF_TV],
             CONF_ENABLED: user_input[CONF_ENABLED],
         }
         if (volume := user_input.get(CONF_VOLUME)) is not None:
-            data[CONF_VOLUME] = round(volume)
+            # Checked here, not by the selector, whose message shows a float.
+            if 0 <= volume <= 100 and float(volume).is_integer():
+                data[CONF_VOLUME] = int(volume)
+            else:
+                errors[CONF_VOLUME] = "invalid_volume"
         return data, errors
 
-    async def _async_zone_options(
-        self, entry: SonosChimeConfigEntry, current: Mapping[str, Any]
-    ) -> list[SelectOptionDict]:
-        """The household's zones, and any zone the chime names that is gone.
+    async def _async_zones(
+        self, entry: SonosChimeConfigEntry
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The chime zones, and every zone name known, by uid.
 
-        A chime can be edited while the household does not answer: then the
-        zones it reported at setup are offered. A zone the chime already
-        names stays selectable, so editing its time does not drop the zone.
+        The chime zones are the zones chimes play on: every zone of the
+        household when All zones is on, else the zones added one by one,
+        named as the household names them now where it answers.
         """
-        try:
-            household = await self.hass.async_add_executor_job(
-                entry.runtime_data.engine.household
-            )
-        except ChimeError as err:
-            LOGGER.debug("Household %s does not answer: %s", entry.title, err)
-            household = entry.runtime_data.household
+        household = await _async_household(self.hass, entry)
         names = {zone.uid: zone.name for zone in household.zones}
-        known = {
-            subentry.data[CONF_ZONE_UID]: subentry.title
-            for subentry in entry.subentries.values()
-            if subentry.subentry_type == SUBENTRY_ZONE
-        }
-        for uid in current.get(CONF_ZONES, []):
-            names.setdefault(uid, known.get(uid, uid))
-        return [
-            SelectOptionDict(value=uid, label=name)
-            for uid, name in sorted(
-                names.items(), key=lambda item: (item[1].casefold(), item[0])
-            )
-        ]
+        added = _zone_subentry_titles(entry)
+        known = added | names
+        if entry.options.get(CONF_ALL_ZONES, False):
+            return names, known
+        return {uid: known[uid] for uid in added}, known
+
+
+def _zone_options(names: Mapping[str, str]) -> list[SelectOptionDict]:
+    """Zones by name, as the Sonos app sorts them."""
+    return [
+        SelectOptionDict(value=uid, label=name)
+        for uid, name in sorted(
+            names.items(), key=lambda item: (item[1].casefold(), item[0])
+        )
+    ]
 
 
 def _chime_schema(
@@ -544,7 +717,8 @@ def _chime_schema(
     """The chime form.
 
     The UI pre-fills it from suggested values; the defaults only stand in for
-    fields left out of what was submitted.
+    fields left out of what was submitted. Volume is a box, not a slider: a
+    slider shows 0 when it is empty, and empty keeps each zone's volume.
     """
     return probatio.Schema(
         {
@@ -559,7 +733,7 @@ def _chime_schema(
             ),
             probatio.Optional(CONF_VOLUME): NumberSelector(
                 NumberSelectorConfig(
-                    min=0, max=100, step=1, mode=NumberSelectorMode.SLIDER
+                    step=1, unit_of_measurement="%", mode=NumberSelectorMode.BOX
                 )
             ),
             probatio.Optional(CONF_ZONES, default=[]): SelectSelector(

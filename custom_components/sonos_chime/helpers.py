@@ -77,11 +77,26 @@ def _address_key(host: str) -> tuple[int, int, str]:
     return (0, int(address), host)
 
 
-def household_title(household: HouseholdInfo) -> str:
-    """A config entry title people recognise: the zone names."""
+HOUSEHOLD_TITLE = "Sonos household"
+
+
+def household_title(household: HouseholdInfo, *, distinguish: bool = False) -> str:
+    """What the household is called in Home Assistant, and its entity ids.
+
+    The speakers report no household name, and zone names go stale as zones
+    come and go. Beside another household, the end of its id tells them apart.
+    """
+    if not distinguish:
+        return HOUSEHOLD_TITLE
+    tail = household.household_id.removeprefix("Sonos_").split(".")[0][-4:]
+    return f"{HOUSEHOLD_TITLE} {tail or household.household_id}"
+
+
+def zone_summary(household: HouseholdInfo) -> str:
+    """The zone names, shortened, to tell households apart when choosing one."""
     names = zone_names(household)
     if not names:
-        return "Sonos household"
+        return household.household_id
     if len(names) <= 3:
         return ", ".join(names)
     return f"{names[0]}, {names[1]} and {len(names) - 2} more"

@@ -1,7 +1,10 @@
 """Config flow: what Home Assistant finds, manual addresses, every error and abort."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from ipaddress import ip_address
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import (
@@ -9,23 +12,41 @@ from homeassistant.config_entries import (
     SOURCE_SSDP,
     SOURCE_USER,
     SOURCE_ZEROCONF,
+    ConfigEntryState,
     ConfigFlowResult,
+    FlowType,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sonos_chime.config_flow import parse_hosts
-from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN
+from custom_components.sonos_chime.config_flow import SonosChimeConfigFlow, parse_hosts
+from custom_components.sonos_chime.const import (
+    CONF_ALL_ZONES,
+    CONF_HOSTS,
+    CONF_MEDIA,
+    CONF_NAME,
+    CONF_TIME,
+    CONF_ZONE_NAME,
+    CONF_ZONE_UID,
+    CONF_ZONES,
+    DOMAIN,
+    SUBENTRY_CHIME,
+    SUBENTRY_ZONE,
+)
 from custom_components.sonos_chime.discovery import ZONE_PLAYER_ST
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
 
 ALL_HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
-TITLE = "Chicken Coop, Kitchen, Living Room"
+TITLE = "Sonos household"
+ZONES = "Chicken Coop, Kitchen, Living Room"  # how a household is told apart
 NOBODY = f"{EMULATOR_NET}.29"  # allowed by emulator_network, nothing listens there
 BARN = f"{EMULATOR_NET}.10"  # the second household's only speaker
 SEARCH = "custom_components.sonos_chime.discovery.discover_hosts"
@@ -40,9 +61,66 @@ def patch_search(hosts: list[str] | BaseException):
     return patch(SEARCH, return_value=hosts)
 
 
-def patch_setup():
-    """Creating an entry sets it up; these tests look at the flow alone."""
-    return patch("custom_components.sonos_chime.async_setup_entry", return_value=True)
+async def _no_next_flow(
+    self: SonosChimeConfigFlow, result: ConfigFlowResult
+) -> ConfigFlowResult:
+    return result
+
+
+@contextmanager
+def patch_setup() -> Iterator[None]:
+    """Creating an entry sets it up and opens the chime form: not here.
+
+    These tests look at the household's flow alone; a test of its own follows
+    it on into a real set-up and the chime form.
+    """
+    with (
+        patch("custom_components.sonos_chime.async_setup_entry", return_value=True),
+        patch.object(SonosChimeConfigFlow, "async_on_create_entry", _no_next_flow),
+    ):
+        yield
+
+
+async def assert_translated(hass: HomeAssistant, result: ConfigFlowResult) -> None:
+    """Whatever the household's flow shows has English text."""
+    strings = await async_get_translations(hass, "en", "config", {DOMAIN})
+    step = f"component.{DOMAIN}.config.step.{result['step_id']}"
+    assert f"{step}.title" in strings
+    if result["type"] is FlowResultType.MENU:
+        for option in result["menu_options"]:
+            assert f"{step}.menu_options.{option}" in strings
+            assert f"{step}.menu_option_descriptions.{option}" in strings
+    else:
+        for marker in result["data_schema"].schema:
+            assert f"{step}.data.{marker.schema}" in strings
+            assert f"{step}.data_description.{marker.schema}" in strings
+    for error in (result.get("errors") or {}).values():
+        assert f"component.{DOMAIN}.config.error.{error}" in strings
+
+
+async def choose_all_zones(
+    hass: HomeAssistant, result: ConfigFlowResult
+) -> ConfigFlowResult:
+    """The household is chosen: every zone chimes (the first choice)."""
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "zones"
+    assert result["menu_options"] == ["all_zones", "pick_zones"]
+    assert result["description_placeholders"] == {"zones": ZONES}
+    await assert_translated(hass, result)
+    with patch_setup():
+        return await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "all_zones"}
+        )
+
+
+def assert_household_added(result: ConfigFlowResult, household: Household) -> None:
+    """The entry a new household gets: every address, every zone chimes."""
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == TITLE
+    assert result["data"] == {CONF_HOSTS: ALL_HOSTS}
+    assert result["options"] == {CONF_ALL_ZONES: True}
+    assert result["result"].unique_id == household.household_id
+    assert result["result"].subentries == {}
 
 
 def ssdp_info(host: str, uid: str = "RINCON_000E58000001") -> SsdpServiceInfo:
@@ -102,18 +180,16 @@ def offered(result: ConfigFlowResult) -> list[tuple[str, str]]:
 async def test_one_household_found_one_click(
     hass: HomeAssistant, household: Household
 ) -> None:
-    """The household SoCo's search finds is chosen already: Submit adds it."""
+    """The household SoCo's search finds is chosen already: Submit, All zones."""
     result = await start_user_flow(hass, [f"{EMULATOR_NET}.3"])
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "pick_household"
-    assert offered(result) == [(household.household_id, TITLE), ("manual", "manual")]
+    assert offered(result) == [(household.household_id, ZONES), ("manual", "manual")]
+    await assert_translated(hass, result)
 
-    with patch_setup():
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == TITLE
-    assert result["data"] == {CONF_HOSTS: ALL_HOSTS}
-    assert result["result"].unique_id == household.household_id
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await choose_all_zones(hass, result)
+    assert_household_added(result, household)
 
 
 async def test_household_ssdp_has_seen_is_offered(
@@ -128,7 +204,7 @@ async def test_household_ssdp_has_seen_is_offered(
         result = await start_user_flow(hass, AssertionError("searched anyway"))
     seen.assert_awaited_once_with(hass, ZONE_PLAYER_ST)
     assert result["step_id"] == "pick_household"
-    assert offered(result)[0] == (household.household_id, TITLE)
+    assert offered(result)[0] == (household.household_id, ZONES)
 
 
 @pytest.mark.parametrize(
@@ -144,10 +220,10 @@ async def test_nothing_found_goes_on_to_manual(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "manual"
 
-    with patch_setup():
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_HOSTS: f"{EMULATOR_NET}.2"}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOSTS: f"{EMULATOR_NET}.2"}
+    )
+    result = await choose_all_zones(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == household.household_id
 
@@ -174,16 +250,20 @@ async def test_two_households_pick_one(
         result = await start_user_flow(hass, [*ALL_HOSTS, other.speakers[0].ip])
         assert result["step_id"] == "pick_household"
         assert offered(result) == [
-            (household.household_id, TITLE),
+            (household.household_id, ZONES),
             ("Other", "Barn"),
             ("manual", "manual"),
         ]
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"household": "Other"}
+        )
+        assert result["description_placeholders"] == {"zones": "Barn"}
         with patch_setup():
             result = await hass.config_entries.flow.async_configure(
-                result["flow_id"], {"household": "Other"}
+                result["flow_id"], {"next_step_id": "all_zones"}
             )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Barn"
+    assert result["title"] == TITLE
     assert result["data"] == {CONF_HOSTS: [BARN]}
     assert result["result"].unique_id == "Other"
 
@@ -234,17 +314,14 @@ async def test_discovered_household_confirmed(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "discovery_confirm"
-    assert result["description_placeholders"]["zones"] == TITLE
+    assert result["description_placeholders"]["zones"] == ZONES
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert flow["context"]["title_placeholders"] == {"name": TITLE}
+    assert flow["context"]["title_placeholders"] == {"name": ZONES}
     assert flow["context"]["unique_id"] == household.household_id
 
-    with patch_setup():
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == TITLE
-    assert result["data"] == {CONF_HOSTS: ALL_HOSTS}
-    assert result["result"].unique_id == household.household_id
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await choose_all_zones(hass, result)
+    assert_household_added(result, household)
 
 
 async def test_every_speaker_discovered_one_flow(
@@ -263,11 +340,11 @@ async def test_every_speaker_discovered_one_flow(
         assert result["reason"] == "already_in_progress"
 
     # Added by hand meanwhile: the discovered offer goes away.
-    with patch_setup():
-        result = await start_user_flow(hass, [])
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_HOSTS: f"{EMULATOR_NET}.2"}
-        )
+    result = await start_user_flow(hass, [])
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOSTS: f"{EMULATOR_NET}.2"}
+    )
+    result = await choose_all_zones(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
 
@@ -361,14 +438,11 @@ async def test_manual(hass: HomeAssistant, household: Household) -> None:
     """One typed address is enough: every zone's address is stored."""
     flow_id = await start_manual(hass)
 
-    with patch_setup():
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: f" {EMULATOR_NET}.4 ,"}
-        )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == TITLE
-    assert result["data"] == {CONF_HOSTS: ALL_HOSTS}
-    assert result["result"].unique_id == household.household_id
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOSTS: f" {EMULATOR_NET}.4 ,"}
+    )
+    result = await choose_all_zones(hass, result)
+    assert_household_added(result, household)
 
 
 @pytest.mark.parametrize(
@@ -393,11 +467,12 @@ async def test_manual_errors_then_recover(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "manual"
     assert result["errors"] == errors
+    await assert_translated(hass, result)
 
-    with patch_setup():
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
+    )
+    result = await choose_all_zones(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -417,10 +492,10 @@ async def test_manual_unknown_error(
     assert result["errors"] == {"base": "unknown"}
     assert "Unexpected error probing" in caplog.text
 
-    with patch_setup():
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
+    )
+    result = await choose_all_zones(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -465,8 +540,178 @@ async def test_manual_already_configured(
         ("-bad-.local", None),
         ("192.168.1.20:1400", None),
         ("a" * 64, None),
+        ("1.2.3", None),
+        ("kitchen_1", None),
+        # Home Assistant's is_host_valid takes a numeric last label as a name.
+        ("speaker.1", ["speaker.1"]),
     ],
 )
 def test_parse_hosts(text: str, hosts: list[str] | None) -> None:
     """What the manual step accepts as addresses."""
     assert parse_hosts(text) == hosts
+
+
+# ------------------------------------------------------------ where chimes play
+async def start_zones(hass: HomeAssistant) -> ConfigFlowResult:
+    """The household found and picked: the flow asks where chimes play."""
+    result = await start_user_flow(hass, [f"{EMULATOR_NET}.3"])
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "zones"
+    return result
+
+
+async def test_pick_zones(hass: HomeAssistant, household: Household) -> None:
+    """Only the zones ticked chime: they are the household's zone subentries."""
+    uids = {speaker.name: speaker.uid for speaker in household.speakers}
+    result = await start_zones(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "pick_zones"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pick_zones"
+    await assert_translated(hass, result)
+    [marker] = result["data_schema"].schema
+    assert [
+        (option["value"], option["label"])
+        for option in result["data_schema"].schema[marker].config["options"]
+    ] == [(uids[name], name) for name in ("Chicken Coop", "Kitchen", "Living Room")]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ZONES: []}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ZONES: "no_zones_chosen"}
+    await assert_translated(hass, result)
+
+    with patch_setup():
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_ZONES: [uids["Kitchen"], uids["Chicken Coop"]]}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == {CONF_ALL_ZONES: False}
+    entry = result["result"]
+    assert sorted(
+        (s.subentry_type, s.title, s.unique_id, dict(s.data))
+        for s in entry.subentries.values()
+    ) == [
+        (
+            SUBENTRY_ZONE,
+            name,
+            uids[name],
+            {CONF_ZONE_UID: uids[name], CONF_ZONE_NAME: name},
+        )
+        for name in ("Chicken Coop", "Kitchen")
+    ]
+
+
+async def test_household_added_while_asking_for_zones(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Added by another flow meanwhile: nothing twice."""
+    result = await start_zones(hass)
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=household.household_id, data={CONF_HOSTS: ALL_HOSTS}
+    ).add_to_hass(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "all_zones"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.parametrize(
+    ("other_title", "title"),
+    [("Sonos household", "Sonos household St34"), ("Cottage", "Sonos household")],
+    ids=["name_taken", "other_renamed"],
+)
+async def test_second_household_told_apart(
+    hass: HomeAssistant, household: Household, other_title: str, title: str
+) -> None:
+    """Beside a "Sonos household", the end of the household id names the next."""
+    MockConfigEntry(
+        domain=DOMAIN,
+        title=other_title,
+        unique_id="Sonos_Xy12AbCdEfGhIjKlMnOpQrSt00",
+        data={CONF_HOSTS: ["10.0.0.9"]},
+    ).add_to_hass(hass)
+    with Household(
+        names=["Barn"],
+        first_ip=BARN,
+        household_id="Sonos_Xy12AbCdEfGhIjKlMnOpQrSt34",
+        profile="fast",
+    ):
+        flow_id = await start_manual(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_HOSTS: BARN}
+        )
+        with patch_setup():
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {"next_step_id": "all_zones"}
+            )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == title
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_added_household_leads_on_to_its_first_chime(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """The new household is set up, named so, and the chime form follows."""
+    result = await start_zones(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "all_zones"}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    flow_type, flow_id = result["next_flow"]
+    assert flow_type == FlowType.CONFIG_SUBENTRIES_FLOW
+    [chime_flow] = [
+        flow
+        for flow in hass.config_entries.subentries.async_progress()
+        if flow["flow_id"] == flow_id
+    ]
+    assert chime_flow["handler"] == (entry.entry_id, SUBENTRY_CHIME)
+    assert chime_flow["step_id"] == "user"
+
+    # The household's device, and so its entity ids, carry its name.
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, household.household_id), entry.entry_id
+    )
+    assert device is not None
+    assert device.name == TITLE
+    assert "switch.sonos_household_quiet" in {
+        entity.entity_id
+        for entity in er.async_entries_for_device(er.async_get(hass), device.id)
+    }
+
+    chime: dict[str, Any] = {
+        CONF_NAME: "Bell",
+        CONF_MEDIA: "bell.mp3",
+        CONF_TIME: "07:00:00",
+    }
+    result = await hass.config_entries.subentries.async_configure(flow_id, chime)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [subentry] = entry.get_subentries_of_type(SUBENTRY_CHIME)
+    assert subentry.title == "Bell"
+
+
+async def test_household_not_set_up_no_chime_form(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """A household that is not set up cannot offer zones: the flow just ends."""
+    result = await start_zones(hass)
+    with patch(
+        "custom_components.sonos_chime.async_setup_entry",
+        side_effect=ConfigEntryNotReady,
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "all_zones"}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].state is ConfigEntryState.SETUP_RETRY
+    assert "next_flow" not in result
+    assert hass.config_entries.subentries.async_progress() == []

@@ -301,6 +301,9 @@ async def test_household_core_knows_is_offered(
     assert result["step_id"] == "pick_household"
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "all_zones"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == household.household_id
     assert result["data"] == {

@@ -155,6 +155,21 @@ def uids(household: Household) -> dict[str, str]:
     return {speaker.name: speaker.uid for speaker in household.speakers}
 
 
+@pytest.fixture
+async def chiming_entry(
+    hass: HomeAssistant, mock_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The household as it is added now: every zone chimes."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_entry.title,
+        unique_id=mock_entry.unique_id,
+        data=dict(mock_entry.data),
+        options={CONF_ALL_ZONES: True},
+    )
+    return await set_up(hass, entry)
+
+
 # ----------------------------------------------------------------------- zones
 async def test_zone_add(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
@@ -300,10 +315,10 @@ def shipped_options() -> list[tuple[str, str]]:
 
 
 async def test_chime_form(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
+    hass: HomeAssistant, chiming_entry: MockConfigEntry, uids: dict[str, str]
 ) -> None:
     """The form lists the library, the zones, the weekdays and the TV modes."""
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
@@ -317,8 +332,12 @@ async def test_chime_form(
         (uids["Living Room"], "Living Room"),
     ]
     assert field(result, CONF_ZONES)[1]["multiple"] is True
-    volume = field(result, CONF_VOLUME)[1]
-    assert (volume["min"], volume["max"], volume["mode"]) == (0, 100, "slider")
+    # A box, empty until a volume is typed: no slider sitting at 0.
+    assert field(result, CONF_VOLUME)[1] == {
+        "step": 1,
+        "unit_of_measurement": "%",
+        "mode": "box",
+    }
     weekdays, weekdays_config = field(result, CONF_WEEKDAYS)
     assert weekdays_config["options"] == ALL_WEEKDAYS
     assert weekdays_config["translation_key"] == "weekdays"
@@ -338,10 +357,10 @@ async def test_chime_form(
 
 
 async def test_chime_add(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
+    hass: HomeAssistant, chiming_entry: MockConfigEntry, uids: dict[str, str]
 ) -> None:
     """Every field given: the subentry holds exactly what the runtime reads."""
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     result = await configure(
         hass,
         SUBENTRY_CHIME,
@@ -358,7 +377,7 @@ async def test_chime_add(
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert chime.title == "Coop wake-up"
     assert chime.unique_id is None
     assert dict(chime.data) == {
@@ -375,10 +394,10 @@ async def test_chime_add(
 
 
 async def test_chime_add_defaults(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, chiming_entry: MockConfigEntry
 ) -> None:
     """Only the required fields: all zones, every day, TV skipped, enabled."""
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     result = await configure(
         hass,
         SUBENTRY_CHIME,
@@ -386,7 +405,7 @@ async def test_chime_add_defaults(
         {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "12:00:30"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert dict(chime.data) == {
         CONF_NAME: "Bell",
         CONF_MEDIA: "bell.mp3",
@@ -407,10 +426,10 @@ async def test_chime_add_defaults(
     ],
 )
 async def test_chime_media_typed(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, media: str
+    hass: HomeAssistant, chiming_entry: MockConfigEntry, media: str
 ) -> None:
     """A /local/… path or a URL can be typed instead of picking a file."""
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     result = await configure(
         hass,
         SUBENTRY_CHIME,
@@ -418,12 +437,12 @@ async def test_chime_media_typed(
         {CONF_NAME: "Gong", CONF_MEDIA: f" {media} ", CONF_TIME: "08:00:00"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert chime.data[CONF_MEDIA] == media
 
 
 async def test_chime_library_lists_dropped_in_files(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, chiming_entry: MockConfigEntry
 ) -> None:
     """A chime the user copies into the library is offered at once."""
     library = Path(hass.config.path("www", "sonos_chime"))
@@ -431,7 +450,7 @@ async def test_chime_library_lists_dropped_in_files(
     duration = read_file_duration(library / "Doorbell.wav")
     assert duration is not None
 
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     listed = options(result, CONF_MEDIA)
     assert ("Doorbell.wav", f"Doorbell.wav ({duration:.1f} s)") in listed
     assert [value for value, _ in listed] == sorted(
@@ -472,7 +491,7 @@ async def test_chime_library_lists_dropped_in_files(
 )
 async def test_chime_errors_then_recover(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    chiming_entry: MockConfigEntry,
     changes: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
@@ -483,25 +502,25 @@ async def test_chime_errors_then_recover(
         CONF_TIME: "07:00:00",
         CONF_WEEKDAYS: ["mon"],
     }
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     result = await configure(hass, SUBENTRY_CHIME, result, good | changes)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == errors
     assert {key: suggested(result)[key] for key in changes} == changes
-    assert subentries(loaded_entry, SUBENTRY_CHIME) == []
+    assert subentries(chiming_entry, SUBENTRY_CHIME) == []
 
     result = await configure(hass, SUBENTRY_CHIME, result, good)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    [chime] = subentries(loaded_entry, SUBENTRY_CHIME)
+    [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert chime.data[CONF_WEEKDAYS] == ["mon"]
 
 
 async def test_chime_no_internal_url(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, chiming_entry: MockConfigEntry
 ) -> None:
     """A library chime the speakers could not be told where to fetch."""
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     data = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
     with patch(
         "custom_components.sonos_chime.media.get_url",
@@ -510,7 +529,7 @@ async def test_chime_no_internal_url(
         result = await configure(hass, SUBENTRY_CHIME, result, data)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "no_internal_url"}
-    assert subentries(loaded_entry, SUBENTRY_CHIME) == []
+    assert subentries(chiming_entry, SUBENTRY_CHIME) == []
 
     result = await configure(hass, SUBENTRY_CHIME, result, data)
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -518,14 +537,14 @@ async def test_chime_no_internal_url(
 
 async def test_chime_zones_from_setup_when_household_is_silent(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    chiming_entry: MockConfigEntry,
     household: Household,
     uids: dict[str, str],
 ) -> None:
     """Chimes can be added while the speakers are off: zones as found at setup."""
     for speaker in household.speakers:
         speaker.go_offline()
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     assert result["type"] is FlowResultType.FORM
     assert [value for value, _ in options(result, CONF_ZONES)] == [
         uids["Chicken Coop"],
@@ -536,18 +555,105 @@ async def test_chime_zones_from_setup_when_household_is_silent(
 
 async def test_chime_zone_names_are_read_fresh(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    chiming_entry: MockConfigEntry,
     household: Household,
     uids: dict[str, str],
 ) -> None:
     """Zones renamed after setup are listed by their new names."""
     household["Living Room"].name = "Lounge"
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     assert options(result, CONF_ZONES) == [
         (uids["Chicken Coop"], "Chicken Coop"),
         (uids["Kitchen"], "Kitchen"),
         (uids["Living Room"], "Lounge"),
     ]
+
+
+async def test_chime_refused_while_no_zone_chimes(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """No zone added and All zones off: the form could only save a silent chime."""
+    assert CONF_ALL_ZONES not in loaded_entry.options
+    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_chime_zones"
+
+
+async def test_chime_offers_only_zones_added(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """With All zones off, only the zones added chime, so only they are offered."""
+    entry = with_subentries(mock_entry, [zone_subentry(uids["Kitchen"], "Kitchen")])
+    await set_up(hass, entry)
+
+    result = await start(hass, entry, SUBENTRY_CHIME)
+    assert options(result, CONF_ZONES) == [(uids["Kitchen"], "Kitchen")]
+    with pytest.raises(InvalidData):
+        await configure(
+            hass,
+            SUBENTRY_CHIME,
+            result,
+            {
+                CONF_NAME: "Bell",
+                CONF_MEDIA: "bell.mp3",
+                CONF_TIME: "07:00:00",
+                CONF_ZONES: [uids["Living Room"]],
+            },
+        )
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_chime_refused_when_zones_stop_chiming_meanwhile(
+    hass: HomeAssistant, chiming_entry: MockConfigEntry
+) -> None:
+    """All zones switched off while the form is open: saving says how to fix it."""
+    chime = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    hass.config_entries.async_update_entry(
+        chiming_entry, options={CONF_ALL_ZONES: False}
+    )
+    await hass.async_block_till_done()
+    assert chiming_entry.state is ConfigEntryState.LOADED
+
+    result = await configure(hass, SUBENTRY_CHIME, result, chime)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ZONES: "no_chime_zones"}
+    assert options(result, CONF_ZONES) == []
+    assert subentries(chiming_entry, SUBENTRY_CHIME) == []
+
+    hass.config_entries.async_update_entry(
+        chiming_entry, options={CONF_ALL_ZONES: True}
+    )
+    await hass.async_block_till_done()
+    result = await configure(hass, SUBENTRY_CHIME, result, chime)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize("volume", [150.0, -1.0, 35.5])
+async def test_chime_volume_refused(
+    hass: HomeAssistant, chiming_entry: MockConfigEntry, volume: float
+) -> None:
+    """A volume out of range or not whole is refused on the field, in words."""
+    chime = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure(
+        hass, SUBENTRY_CHIME, result, chime | {CONF_VOLUME: volume}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_VOLUME: "invalid_volume"}
+    assert suggested(result)[CONF_VOLUME] == volume
+
+    # Left empty: each zone keeps its volume.
+    result = await configure(hass, SUBENTRY_CHIME, result, chime)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [saved] = subentries(chiming_entry, SUBENTRY_CHIME)
+    assert CONF_VOLUME not in saved.data
 
 
 # ----------------------------------------------------------------- reconfigure
@@ -567,11 +673,13 @@ CHIME = {
 async def chime_entry(
     hass: HomeAssistant, mock_entry: MockConfigEntry, uids: dict[str, str]
 ) -> MockConfigEntry:
-    """The household with one zone and one chime, set up."""
+    """The household with three zones added, one since gone, and a chime."""
     entry = with_subentries(
         mock_entry,
         [
             zone_subentry(GONE_UID, "Garden"),
+            zone_subentry(uids["Kitchen"], "Kitchen"),
+            zone_subentry(uids["Living Room"], "Living Room"),
             ConfigSubentryData(
                 data=CHIME | {CONF_ZONES: [uids["Kitchen"], GONE_UID]},
                 subentry_type=SUBENTRY_CHIME,
@@ -600,9 +708,9 @@ async def test_chime_reconfigure(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert suggested(result) == dict(chime.data)
-    # A zone that left the household stays selectable, named as it was added.
+    # Only the zones added chime; the Chicken Coop is not offered. A zone
+    # that left the household is still one, named as it was added.
     assert options(result, CONF_ZONES) == [
-        (uids["Chicken Coop"], "Chicken Coop"),
         (GONE_UID, "Garden"),
         (uids["Kitchen"], "Kitchen"),
         (uids["Living Room"], "Living Room"),
@@ -642,10 +750,18 @@ async def test_chime_reconfigure(
 async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
     hass: HomeAssistant, mock_entry: MockConfigEntry, uids: dict[str, str]
 ) -> None:
-    """A stored zone known nowhere any more is still listed, by its uid."""
-    entry = with_subentries(
-        mock_entry,
-        [
+    """A stored zone known nowhere any more is listed by its uid, not saved alone.
+
+    Kept on the form so the chime is shown as it is, it would play nowhere:
+    saving says so on the field until a zone that chimes is chosen.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_entry.title,
+        unique_id=mock_entry.unique_id,
+        data=dict(mock_entry.data),
+        options={CONF_ALL_ZONES: True},
+        subentries_data=[
             ConfigSubentryData(
                 data=CHIME | {CONF_ZONES: [GONE_UID]},
                 subentry_type=SUBENTRY_CHIME,
@@ -656,13 +772,29 @@ async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
     )
     await set_up(hass, entry)
     result = await reconfigure(hass, entry)
-    assert (GONE_UID, GONE_UID) in options(result, CONF_ZONES)
+    assert options(result, CONF_ZONES) == [
+        (uids["Chicken Coop"], "Chicken Coop"),
+        (uids["Kitchen"], "Kitchen"),
+        (uids["Living Room"], "Living Room"),
+        (GONE_UID, GONE_UID),
+    ]
     assert suggested(result)[CONF_ZONES] == [GONE_UID]
 
     result = await configure(hass, SUBENTRY_CHIME, result, suggested(result))
-    assert result["reason"] == "reconfigure_successful"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ZONES: "zones_not_chiming"}
     [chime] = subentries(entry, SUBENTRY_CHIME)
     assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID]}
+
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        suggested(result) | {CONF_ZONES: [GONE_UID, uids["Kitchen"]]},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    [chime] = subentries(entry, SUBENTRY_CHIME)
+    assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID, uids["Kitchen"]]}
 
 
 async def test_chime_reconfigure_errors_then_recover(
@@ -722,3 +854,28 @@ async def test_zone_refused_while_all_zones_chime(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "all_zones_on"
     assert subentries(mock_entry, SUBENTRY_ZONE) == []
+
+
+async def test_chime_reconfigure_with_no_chime_zones(
+    hass: HomeAssistant, mock_entry: MockConfigEntry
+) -> None:
+    """A chime can be opened with no zone chiming, not saved to play nowhere."""
+    entry = with_subentries(
+        mock_entry,
+        [
+            ConfigSubentryData(
+                data=CHIME,
+                subentry_type=SUBENTRY_CHIME,
+                title=CHIME[CONF_NAME],
+                unique_id=None,
+            )
+        ],
+    )
+    await set_up(hass, entry)
+    result = await reconfigure(hass, entry)
+    assert result["type"] is FlowResultType.FORM
+    assert options(result, CONF_ZONES) == []
+
+    result = await configure(hass, SUBENTRY_CHIME, result, suggested(result))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ZONES: "no_chime_zones"}

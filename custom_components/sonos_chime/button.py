@@ -2,7 +2,7 @@
 
 from typing import override
 
-from homeassistant.components.button import ButtonEntity
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -26,7 +26,9 @@ async def async_setup_entry(
 class PlayNowButton(ChimeEntity, ButtonEntity):
     """Plays the chime on its zones now; manual plays always run."""
 
-    key = "play_now"
+    entity_description = ButtonEntityDescription(
+        key="play_now", translation_key="play_now"
+    )
 
     @override
     async def async_press(self) -> None:

@@ -4,13 +4,15 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .chime_config import ChimeConfig
 from .const import DOMAIN, SONOS_DOMAIN
 from .data import SonosChimeConfigEntry
 from .engine import Zone
-from .manager import ChimeConfig, ChimeManager
+from .manager import ChimeManager, signal_chime_updated
 
 MANUFACTURER = "Sonos"
 
@@ -52,24 +54,26 @@ def sonos_device(hass: HomeAssistant, uid: str) -> dr.DeviceEntry | None:
 
 
 class SonosChimeEntity(Entity):
-    """Common to every entity: named by translation, pushed, never polled."""
+    """Common to every entity: described, named by translation, never polled."""
 
+    entity_description: EntityDescription
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(self, manager: ChimeManager, scope: str, key: str) -> None:
-        """Unique per household, scope (uid, subentry) and key."""
+    def __init__(self, manager: ChimeManager, scope: str) -> None:
+        """Unique per household, scope (uid, subentry) and description key."""
         self.manager = manager
-        self._attr_translation_key = key
-        self._attr_unique_id = f"{manager.entry.entry_id}_{scope}_{key}"
+        self._attr_unique_id = (
+            f"{manager.entry.entry_id}_{scope}_{self.entity_description.key}"
+        )
 
 
 class HouseholdEntity(SonosChimeEntity):
     """An entity of the household as a whole."""
 
-    def __init__(self, manager: ChimeManager, key: str) -> None:
+    def __init__(self, manager: ChimeManager) -> None:
         """Put it on the household's device."""
-        super().__init__(manager, "household", key)
+        super().__init__(manager, "household")
         self._attr_device_info = household_device_info(manager.entry)
 
 
@@ -80,9 +84,9 @@ class ZoneEntity(SonosChimeEntity):
     the entity joins that device rather than making a twin of it.
     """
 
-    def __init__(self, manager: ChimeManager, zone: Zone, key: str) -> None:
+    def __init__(self, manager: ChimeManager, zone: Zone) -> None:
         """Find the speaker's device, or describe our own."""
-        super().__init__(manager, zone.uid, key)
+        super().__init__(manager, zone.uid)
         self.zone = zone
         if (device := sonos_device(manager.hass, zone.uid)) is not None:
             self.device_entry = device
@@ -97,13 +101,11 @@ class ZoneEntity(SonosChimeEntity):
 
 
 class ChimeEntity(SonosChimeEntity):
-    """An entity of one chime subentry, updated whenever the chime changes."""
-
-    key: str  # translation key and unique-id suffix, set by each kind
+    """An entity of one chime subentry, written again whenever the chime changes."""
 
     def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
         """A service device per chime, hanging from the household."""
-        super().__init__(manager, subentry.subentry_id, self.key)
+        super().__init__(manager, subentry.subentry_id)
         self.subentry_id = subentry.subentry_id
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, subentry.subentry_id)},
@@ -124,10 +126,12 @@ class ChimeEntity(SonosChimeEntity):
         return self.config is not None
 
     async def async_added_to_hass(self) -> None:
-        """Follow plays and schedule changes."""
+        """Follow the chime's plays and schedule changes."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.manager.async_add_listener(self._handle_update))
-
-    @callback
-    def _handle_update(self) -> None:
-        self.async_write_ha_state()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_chime_updated(self.manager.entry.entry_id, self.subentry_id),
+                self.async_write_ha_state,
+            )
+        )

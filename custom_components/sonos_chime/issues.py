@@ -7,7 +7,7 @@ Every issue carries the entry id, so a removed household takes its own along.
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -15,13 +15,11 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 
+from .chime_config import ChimeConfig
 from .const import CONF_ZONE_NAME, DOMAIN
 from .data import SonosChimeConfigEntry
 from .engine import ChimeResult, Outcome, Reason
 from .media import async_resolve_media
-
-if TYPE_CHECKING:
-    from .manager import ChimeConfig
 
 # A file the user deletes shows up as a repair within this time.
 MEDIA_CHECK_INTERVAL: Final = timedelta(minutes=5)

@@ -1,112 +1,42 @@
-"""A household's chimes at run time: schedules, switches and results.
+"""A household's chimes at run time: the play path and its results.
 
 Every chime, whether scheduled, pressed or asked for by the action, goes
 through ChimeManager.async_play: that is where the zone switches apply, where
-the result is kept for the entities and where the event is fired. What it
-finds wrong it hands to HouseholdRepairs (issues.py) to raise as issues.
+the result is kept for the entities and where the event is fired. The entry's
+settings are read through HouseholdConfig (chime_config.py), the timers live
+in HouseholdSchedules (schedule.py), and what goes wrong is raised as issues
+by HouseholdRepairs (issues.py). Entities hear of a change to their chime by
+the dispatcher signal signal_chime_updated.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
-from functools import partial
-from typing import Any, Final, Literal
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, time
+from typing import Any, Literal
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.storage import Store
-from homeassistant.util import dt as dt_util
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util.signal_type import SignalType
 
-from .const import (
-    CONF_ALL_ZONES,
-    CONF_ENABLED,
-    CONF_MEDIA,
-    CONF_NAME,
-    CONF_TIME,
-    CONF_TV,
-    CONF_VOLUME,
-    CONF_WEEKDAYS,
-    CONF_ZONE_UID,
-    CONF_ZONES,
-    DOMAIN,
-    EVENT_CHIME_PLAYED,
-    LOGGER,
-    SUBENTRY_CHIME,
-    SUBENTRY_ZONE,
-)
+from .chime_config import ChimeConfig, HouseholdConfig
+from .const import CONF_ENABLED, CONF_TIME, DOMAIN, EVENT_CHIME_PLAYED, LOGGER
 from .data import SonosChimeConfigEntry
-from .engine import (
-    ChimeEngine,
-    ChimeRequest,
-    ChimeResult,
-    HouseholdInfo,
-    TvMode,
-    Zone,
-)
+from .engine import ChimeEngine, ChimeRequest, ChimeResult, HouseholdInfo, Zone
 from .guard import async_get_guard
 from .helpers import translate_chime_errors
 from .issues import HouseholdRepairs
 from .media import async_resolve_media
 from .recovery import ChimeRecordStore
-from .schedule import ChimeSchedule
+from .schedule import HouseholdSchedules
 
 type Trigger = Literal["schedule", "button", "action"]
 
-PLAYED_STORE_VERSION: Final = 1
 
-
-def played_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The local date each chime of a household last played for, by time."""
-    return Store(hass, PLAYED_STORE_VERSION, f"{DOMAIN}.{entry_id}.played")
-
-
-@dataclass(frozen=True, slots=True)
-class ChimeConfig:
-    """A chime subentry's data, parsed once and checked."""
-
-    name: str
-    media: str
-    volume: int | None
-    zones: tuple[str, ...]
-    at: time
-    weekdays: tuple[str, ...]
-    tv: TvMode
-    enabled: bool
-
-    @classmethod
-    def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
-        """Raise ValueError (or KeyError) on data no flow would have stored."""
-        data = subentry.data
-        volume = data.get(CONF_VOLUME)
-        if volume is not None and not 0 <= int(volume) <= 100:
-            raise ValueError(f"Volume {volume} is out of range")
-        return cls(
-            name=data.get(CONF_NAME) or subentry.title,
-            media=data[CONF_MEDIA],
-            volume=None if volume is None else int(volume),
-            zones=tuple(data.get(CONF_ZONES) or ()),
-            at=time.fromisoformat(data[CONF_TIME]),
-            weekdays=tuple(data.get(CONF_WEEKDAYS) or ()),
-            tv=TvMode(data.get(CONF_TV, TvMode.SKIP)),
-            enabled=bool(data.get(CONF_ENABLED, True)),
-        )
-
-
-def _config_snapshot(entry: SonosChimeConfigEntry) -> dict[str, Any]:
-    """What a change from the UI would alter: options and subentries."""
-    return {
-        "options": dict(entry.options),
-        "subentries": {
-            subentry_id: {
-                "type": subentry.subentry_type,
-                "title": subentry.title,
-                "unique_id": subentry.unique_id,
-                "data": dict(subentry.data),
-            }
-            for subentry_id, subentry in entry.subentries.items()
-        },
-    }
+def signal_chime_updated(entry_id: str, chime_id: str) -> SignalType[()]:
+    """One signal per chime: a play or a schedule change redraws its entities only."""
+    return SignalType(f"{DOMAIN}_{entry_id}_{chime_id}_updated")
 
 
 class ChimeManager:
@@ -128,69 +58,38 @@ class ChimeManager:
         self.quiet = False
         # The household's device, which zone and chime devices hang from.
         self.household_device_id: str | None = None
-        self._disabled_zones: set[str] = set()
-        self._schedules: dict[str, ChimeSchedule] = {}
-        self._fired_at: dict[str, datetime] = {}
-        self._last_result: dict[str, dict[str, Any]] = {}
-        self._last_played: dict[str, datetime] = {}
-        # Per chime: the date it last played for and at which time, as stored.
-        self._played: dict[str, dict[str, str]] = {}
-        self._store = played_store(hass, entry.entry_id)
+        self.config = HouseholdConfig(hass, entry, household)
+        self.schedules = HouseholdSchedules(hass, entry, self._async_scheduled)
         # What the chime under way will restore, kept where a crash cannot reach.
         self.records = ChimeRecordStore(hass, entry.entry_id)
         self.repairs = HouseholdRepairs(hass, entry)
-        self._listeners: list[CALLBACK_TYPE] = []
+        self._disabled_zones: set[str] = set()
+        self._last_result: dict[str, dict[str, Any]] = {}
+        self._last_played: dict[str, datetime] = {}
         self._unsub_media_check: CALLBACK_TYPE | None = None
-        self._known_config = _config_snapshot(entry)
 
     # ------------------------------------------------------------- config
     @callback
     def config_changed(self) -> bool:
         """Whether options or subentries changed other than by our entities."""
-        return _config_snapshot(self.entry) != self._known_config
+        return self.config.changed()
 
     def chime_zones(self) -> list[Zone]:
         """The zones chimes play on: all of them, or those added as zones."""
-        if self.entry.options.get(CONF_ALL_ZONES, False):
-            zones: Iterable[Zone] = self.household.zones
-        else:
-            configured = self._zone_subentries()
-            zones = (zone for zone in self.household.zones if zone.uid in configured)
-        return sorted(zones, key=lambda zone: zone.name.casefold())
+        return self.config.chime_zones()
 
     def zone_subentry_id(self, uid: str) -> str | None:
         """The zone subentry that added this zone, if one did."""
-        subentry = self._zone_subentries().get(uid)
+        subentry = self.config.zone_subentries().get(uid)
         return None if subentry is None else subentry.subentry_id
 
     def chime_subentries(self) -> list[ConfigSubentry]:
         """Every chime of the household."""
-        return self.entry.get_subentries_of_type(SUBENTRY_CHIME)
+        return self.config.chime_subentries()
 
     def chime_config(self, subentry_id: str) -> ChimeConfig | None:
         """The chime's settings; None when the subentry is gone or unreadable."""
-        subentry = self.entry.subentries.get(subentry_id)
-        if subentry is None or subentry.subentry_type != SUBENTRY_CHIME:
-            return None
-        try:
-            return ChimeConfig.from_subentry(subentry)
-        except KeyError, TypeError, ValueError:
-            return None
-
-    def _chime_configs(self) -> Iterator[tuple[str, ChimeConfig]]:
-        """Every chime with readable settings, each read when it is reached."""
-        for subentry in self.chime_subentries():
-            config = self.chime_config(subentry.subentry_id)
-            if config is not None:
-                yield subentry.subentry_id, config
-
-    def _zone_subentries(self) -> dict[str, ConfigSubentry]:
-        """Zone subentries by the uid of their zone."""
-        return {
-            subentry.data[CONF_ZONE_UID]: subentry
-            for subentry in self.entry.get_subentries_of_type(SUBENTRY_ZONE)
-            if CONF_ZONE_UID in subentry.data
-        }
+        return self.config.chime(subentry_id)
 
     # ------------------------------------------------------------ lifecycle
     async def async_setup(self) -> None:
@@ -199,20 +98,15 @@ class ChimeManager:
             self.household.household_id, self.engine.busy_timeout
         ):
             await self.records.async_recover(self.engine, self.household.household_id)
-        stored = await self._store.async_load() or {}
         chimes = {subentry.subentry_id for subentry in self.chime_subentries()}
-        self._played = {
-            chime_id: record
-            for chime_id, record in (stored.get("chimes") or {}).items()
-            if chime_id in chimes and isinstance(record, dict)
-        }
+        await self.schedules.async_load(chimes)
         self.repairs.async_check_zones(
             present={zone.uid for zone in self.household.zones},
-            configured=self._zone_subentries(),
+            configured=self.config.zone_subentries(),
             chime_zones={zone.uid for zone in self.chime_zones()},
-            chimes={subentry.subentry_id for subentry in self.chime_subentries()},
+            chimes=chimes,
         )
-        await self.repairs.async_check_media(self._chime_configs())
+        await self.repairs.async_check_media(self.config.chimes())
 
     @callback
     def async_start(self) -> None:
@@ -227,57 +121,27 @@ class ChimeManager:
                 )
                 continue
             if config.enabled:
-                self._async_start_schedule(subentry.subentry_id, config)
+                self.schedules.async_arm(subentry.subentry_id, config)
+            # Its Next chime sensor was added before the schedule existed.
+            self._async_updated(subentry.subentry_id)
         self._unsub_media_check = self.repairs.async_start_media_checks(
-            self._chime_configs
+            self.config.chimes
         )
-        # The Next chime sensors were added before their schedules existed.
-        self._async_notify()
 
     @callback
     def async_stop(self) -> None:
-        """Leave no listener or timer behind."""
-        for schedule in self._schedules.values():
-            schedule.async_stop()
-        self._schedules.clear()
+        """Leave no timer behind."""
+        self.schedules.async_stop()
         if self._unsub_media_check is not None:
             self._unsub_media_check()
             self._unsub_media_check = None
 
     @callback
-    def _async_start_schedule(self, subentry_id: str, config: ChimeConfig) -> None:
-        """Schedule one chime; a bad weekday stays logged, never raised."""
-        try:
-            schedule = ChimeSchedule(
-                self.hass,
-                at=config.at,
-                weekdays=config.weekdays,
-                action=partial(self._async_scheduled, subentry_id),
-                played_on=self._played_on(subentry_id, config.at),
-                on_played=partial(self._async_played, subentry_id),
-            )
-        except (TypeError, ValueError) as err:
-            LOGGER.error("Chime %s cannot be scheduled: %s", config.name, err)
-            return
-        schedule.async_start()
-        self._schedules[subentry_id] = schedule
-
-    # ------------------------------------------------------------ listeners
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call update whenever a chime played or its schedule changed."""
-        self._listeners.append(update)
-
-        @callback
-        def remove() -> None:
-            self._listeners.remove(update)
-
-        return remove
-
-    @callback
-    def _async_notify(self) -> None:
-        for update in list(self._listeners):
-            update()
+    def _async_updated(self, chime_id: str) -> None:
+        """Tell the chime's entities to write their state again."""
+        async_dispatcher_send(
+            self.hass, signal_chime_updated(self.entry.entry_id, chime_id)
+        )
 
     # ---------------------------------------------------------------- zones
     def zone_enabled(self, uid: str) -> bool:
@@ -306,97 +170,36 @@ class ChimeManager:
 
     def next_fire(self, subentry_id: str) -> datetime | None:
         """When the chime plays next; None when disabled or on no weekday."""
-        schedule = self._schedules.get(subentry_id)
-        if schedule is None:
-            return None
-        now = dt_util.utcnow()
-        if (fired := self._fired_at.get(subentry_id)) is not None:
-            # The trigger may run within the second it is due: that play is done.
-            now = max(now, fired.replace(microsecond=0) + timedelta(seconds=1))
-        return schedule.next_fire(now)
+        return self.schedules.next_fire(subentry_id)
 
     @callback
     def async_set_chime_time(self, subentry_id: str, at: time) -> None:
         """Persist a new time and reschedule the chime at once, without a reload."""
         at = at.replace(microsecond=0, tzinfo=None)
-        self._async_persist(subentry_id, CONF_TIME, at.isoformat())
-        self._fired_at.pop(subentry_id, None)
-        # At its new time the chime may play again today, as the schedule says.
-        if self._played.pop(subentry_id, None) is not None:
-            self._async_save_played()
-        if (schedule := self._schedules.get(subentry_id)) is not None:
-            schedule.async_update(at=at)
-        self._async_notify()
+        self.config.async_persist(subentry_id, CONF_TIME, at.isoformat())
+        self.schedules.async_move(subentry_id, at)
+        self._async_updated(subentry_id)
 
     @callback
     def async_set_chime_enabled(self, subentry_id: str, enabled: bool) -> None:
         """Persist the switch and arm or disarm the chime, without a reload."""
-        self._async_persist(subentry_id, CONF_ENABLED, enabled)
-        if enabled and subentry_id not in self._schedules:
-            if (config := self.chime_config(subentry_id)) is not None:
-                self._async_start_schedule(subentry_id, config)
-        elif not enabled and (schedule := self._schedules.pop(subentry_id, None)):
-            schedule.async_stop()
-            self._fired_at.pop(subentry_id, None)
-        self._async_notify()
-
-    @callback
-    def _async_persist(self, subentry_id: str, key: str, value: Any) -> None:
-        """Store one setting in the subentry, known to be ours (no reload).
-
-        Only this key is marked as expected, so a change from the UI arriving
-        at the same moment still reloads the entry.
-        """
-        subentry = self.entry.subentries[subentry_id]
-        known = self._known_config["subentries"].get(subentry_id)
-        if known is not None:
-            known["data"][key] = value
-        self.hass.config_entries.async_update_subentry(
-            self.entry, subentry, data={**subentry.data, key: value}
-        )
-
-    def _played_on(self, subentry_id: str, at: time) -> date | None:
-        """The date the chime played for before a restart, at this same time.
-
-        Moved to another time, it may play again that day, as without a restart.
-        """
-        record = self._played.get(subentry_id) or {}
-        if record.get("time") != at.replace(microsecond=0).isoformat():
-            return None
-        try:
-            return date.fromisoformat(record["date"])
-        except KeyError, TypeError, ValueError:
-            return None
-
-    @callback
-    def _async_played(self, subentry_id: str, day: date) -> None:
-        """Keep the date over a restart: the clock may show the time again."""
-        if (schedule := self._schedules.get(subentry_id)) is None:
-            return
-        self._played[subentry_id] = {
-            "date": day.isoformat(),
-            "time": schedule.at.isoformat(),
-        }
-        self._async_save_played()
-
-    @callback
-    def _async_save_played(self) -> None:
-        """Saved as a task of the entry, so a reload reads it back."""
-        data = {"chimes": {key: dict(value) for key, value in self._played.items()}}
-        self.entry.async_create_task(
-            self.hass, self._store.async_save(data), f"{DOMAIN} save played dates"
-        )
+        self.config.async_persist(subentry_id, CONF_ENABLED, enabled)
+        if not enabled:
+            self.schedules.async_disarm(subentry_id)
+        elif (config := self.chime_config(subentry_id)) is not None:
+            self.schedules.async_arm(subentry_id, config)
+        self._async_updated(subentry_id)
 
     @callback
     def _async_scheduled(self, subentry_id: str, now: datetime) -> None:
         """The schedule is due: play as a task the entry's unload waits for."""
-        self._fired_at[subentry_id] = now
         self.entry.async_create_task(
             self.hass,
             self._async_play_scheduled(subentry_id),
             f"{DOMAIN} scheduled chime {subentry_id}",
         )
-        self._async_notify()
+        # The schedule is armed for its next play already.
+        self._async_updated(subentry_id)
 
     async def _async_play_scheduled(self, subentry_id: str) -> None:
         """Nobody waits for a scheduled chime: report trouble in the log."""
@@ -552,7 +355,8 @@ class ChimeManager:
                 **outcome,
             },
         )
-        self._async_notify()
+        if chime_id is not None and chime is not None:
+            self._async_updated(chime_id)
 
 
 def _failed_everywhere(result: ChimeResult) -> str | None:

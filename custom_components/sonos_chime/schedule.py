@@ -1,23 +1,22 @@
-"""Chime schedules on Home Assistant's own time trigger.
+"""Chime schedules: one point-in-time timer per chime, armed by the DST rule.
 
 A chime plays at its wall-clock time in the instance's time zone, on the
-weekdays chosen (none: never), at most once per local date. Whether it is due
-is decided on the local date of the firing. Daylight saving time:
+weekdays chosen (none: never), at most once per local date. Its timer is armed
+at the instant the rule below gives for its next play, and armed again for the
+play after that when it fires. Daylight saving time:
 
 - Spring forward: a chime whose time falls in the skipped hour plays once, at
   the moment the clock jumps (Europe/Berlin, last Sunday of March: 02:30 plays
-  at 03:00:00). Home Assistant's trigger skips a time that does not exist and
-  runs the next day instead, so a one-off timer covers that day: the chime is
-  never lost silently.
+  at 03:00:00). That instant is the timer's: the chime is never lost silently.
 - Fall back: a chime whose time falls in the repeated hour plays once, at the
   first occurrence (still summer time; Europe/Berlin, last Sunday of October:
-  02:30 plays at 02:30 CEST). Home Assistant's trigger fires again an hour
-  later; that second firing is ignored.
+  02:30 plays at 02:30 CEST). The second occurrence is never an instant the
+  rule gives, so no timer is ever armed for it.
 
-The date a chime last played for is handed in and reported back, so that the
-caller can keep it over a restart: a clock turned back after a restart (a
-clock restored from its last saved time before it synchronises) shows the
-time again, and the chime still plays once that date.
+The date a chime last played for is kept over a restart (HouseholdSchedules,
+in a Store): a clock turned back after a restart (a clock restored from its
+last saved time before it synchronises) shows the time again, and the chime
+still plays once that date.
 
 The schedule knows nothing of Sonos, nor of a chime being disabled or the
 household being quiet: the action checks that when it is called.
@@ -25,22 +24,26 @@ household being quiet: the action checks that when it is called.
 
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 import math
 from typing import Any, Final, NamedTuple
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.helpers.event import (
-    async_track_point_in_utc_time,
-    async_track_time_change,
-)
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER
+from .chime_config import ChimeConfig
+from .const import DOMAIN, LOGGER
+from .data import SonosChimeConfigEntry
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-# Today plus a full week reaches every weekday, also today's after its time.
-_SEARCH_DAYS: Final = 8
+# Today plus a full week reaches every weekday, also today's after its time;
+# one more day for a date already played.
+_SEARCH_DAYS: Final = 9
+
+PLAYED_STORE_VERSION: Final = 1
 
 # An async def, or a @callback run in the loop; as everywhere in Home Assistant,
 # a plain function would run in the executor.
@@ -68,7 +71,7 @@ def _weekday_numbers(weekdays: Iterable[str]) -> frozenset[int]:
 
 
 def _wall_time(at: time) -> time:
-    """Whole seconds, no time zone: Home Assistant's trigger has no finer grain."""
+    """Whole seconds, no time zone: a chime's time is a wall-clock second."""
     if at.tzinfo is not None:
         raise ValueError(f"Chime time {at} must be a local wall time, without tzinfo")
     return at.replace(microsecond=0, fold=0)
@@ -78,14 +81,6 @@ def _exists(wall: datetime) -> bool:
     """Whether the wall time is shown on the clock at all (not skipped forward)."""
     back = wall.astimezone(UTC).astimezone(wall.tzinfo)
     return back.replace(tzinfo=None) == wall.replace(tzinfo=None)
-
-
-def _ambiguous(wall: datetime) -> bool:
-    """Whether the clock shows the wall time twice (the hour turned back)."""
-    return (
-        _exists(wall)
-        and wall.replace(fold=0).utcoffset() != wall.replace(fold=1).utcoffset()
-    )
 
 
 def _clock_jump(wall: datetime) -> datetime:
@@ -106,15 +101,20 @@ def _clock_jump(wall: datetime) -> datetime:
     return datetime.fromtimestamp(after, wall.tzinfo)
 
 
-def _next_fire(at: time, days: frozenset[int], now: datetime) -> _Fire | None:
-    """Apply the DST rule day by day, from now's local date on."""
+def _next_fire(
+    at: time, days: frozenset[int], now: datetime, played: date | None = None
+) -> _Fire | None:
+    """Apply the DST rule day by day, from now's local date on.
+
+    A date already played for is passed over, whatever its time.
+    """
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware, got {now}")
     if not days:
         return None
     for offset in range(_SEARCH_DAYS):
         day = now.date() + timedelta(days=offset)
-        if day.weekday() not in days:
+        if day.weekday() not in days or day == played:
             continue
         # fold=0 is the first occurrence of an ambiguous time.
         wall = datetime.combine(day, at, tzinfo=now.tzinfo)
@@ -164,9 +164,8 @@ class ChimeSchedule:
             action, "sonos_chime scheduled chime"
         )
         self._started = False
-        self._unsub_trigger: CALLBACK_TYPE | None = None
-        self._unsub_jump: CALLBACK_TYPE | None = None
-        self._jump_day: date | None = None
+        self._fire: _Fire | None = None
+        self._unsub_timer: CALLBACK_TYPE | None = None
         self._last_day = played_on
         self._on_played = on_played
 
@@ -184,30 +183,20 @@ class ChimeSchedule:
 
     @callback
     def async_start(self) -> None:
-        """Arm the listeners; a chime without weekdays needs none."""
+        """Arm the timer; a chime without weekdays needs none."""
         if self._started:
             return
         self._started = True
-        if not self._days:
-            return
-        # Hour, minute and second all set: a field left None matches every value.
-        self._unsub_trigger = async_track_time_change(
-            self._hass,
-            self._async_trigger_fired,
-            hour=self._at.hour,
-            minute=self._at.minute,
-            second=self._at.second,
-        )
-        self._async_arm_clock_jump(dt_util.utcnow())
+        self._async_arm(dt_util.utcnow())
 
     @callback
     def async_stop(self) -> None:
-        """Remove every listener armed, so an unload leaves no timer behind."""
+        """Cancel the timer, so an unload leaves none behind."""
         self._started = False
-        if self._unsub_trigger is not None:
-            self._unsub_trigger()
-            self._unsub_trigger = None
-        self._async_cancel_clock_jump()
+        self._fire = None
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
 
     @callback
     def async_update(
@@ -225,71 +214,161 @@ class ChimeSchedule:
         if started:
             self.async_start()
 
-    def next_fire(self, now: datetime | None = None) -> datetime | None:
-        """Tell the local time of the next play, for a "Next chime" sensor."""
-        local_now = dt_util.as_local(now) if now is not None else dt_util.now()
-        fire = _next_fire(self._at, self._days, local_now)
+    def next_fire(self) -> datetime | None:
+        """The local time of the next play, for a "Next chime" sensor.
+
+        Once started, that is the instant the timer is armed for.
+        """
+        if self._started:
+            return None if self._fire is None else self._fire.when
+        fire = _next_fire(self._at, self._days, dt_util.now(), self._last_day)
         return None if fire is None else fire.when
 
     @callback
-    def _async_trigger_fired(self, now: datetime) -> None:
-        """Play on due days, once, when Home Assistant's trigger fires."""
-        now = dt_util.as_local(now)
-        self._async_arm_clock_jump(now)
-        day = now.date()
-        if day.weekday() not in self._days:
-            return
-        wall = datetime.combine(day, self._at, tzinfo=now.tzinfo)
-        if _ambiguous(wall) and now.timestamp() >= wall.replace(fold=1).timestamp():
-            LOGGER.debug("Chime at %s already played in the repeated hour", self._at)
-            return
-        self._async_play(day, now)
-
-    @callback
-    def _async_clock_jumped(self, utc_now: datetime) -> None:
-        """Play the chime whose time the clock skipped."""
-        self._unsub_jump = None
-        day = self._jump_day
-        self._async_arm_clock_jump(utc_now + timedelta(seconds=1))
-        if day is not None:
-            LOGGER.debug("Clock skipped %s on %s, chiming now", self._at, day)
-            self._async_play(day, dt_util.as_local(utc_now))
-
-    @callback
-    def _async_arm_clock_jump(self, now: datetime) -> None:
-        """Cover the next play if its time does not exist that day.
-
-        Home Assistant's trigger fires every day the time exists, and each
-        firing re-arms this, so looking at the next play alone never misses one.
-        """
-        self._async_cancel_clock_jump()
-        fire = _next_fire(self._at, self._days, dt_util.as_local(now))
-        if fire is None or not fire.at_clock_jump:
-            return
-        self._jump_day = fire.day
-        self._unsub_jump = async_track_point_in_utc_time(
-            self._hass, self._async_clock_jumped, fire.when
+    def _async_arm(self, now: datetime) -> None:
+        """Arm the one timer for the next play from now on, if there is one."""
+        self._fire = _next_fire(
+            self._at, self._days, dt_util.as_local(now), self._last_day
         )
+        if self._fire is not None:
+            self._unsub_timer = async_track_point_in_utc_time(
+                self._hass, self._async_fired, self._fire.when
+            )
 
     @callback
-    def _async_cancel_clock_jump(self) -> None:
-        """Drop the one-off timer, if armed."""
-        if self._unsub_jump is not None:
-            self._unsub_jump()
-            self._unsub_jump = None
-        self._jump_day = None
+    def _async_fired(self, point: datetime) -> None:
+        """Arm the next play, then play for the date this timer was armed for.
 
-    @callback
-    def _async_play(self, day: date, now: datetime) -> None:
-        """Run the action once per local date.
-
-        A coroutine runs as a tracked task, so shutdown waits for a chime to
-        finish and its zones to be restored; a @callback runs in the loop.
+        Armed first, so the action already sees the next play. A coroutine
+        runs as a tracked task, so shutdown waits for a chime to finish and
+        its zones to be restored; a @callback runs in the loop.
         """
-        if day == self._last_day:
-            LOGGER.debug("Chime at %s already played on %s", self._at, day)
+        fire, self._fire, self._unsub_timer = self._fire, None, None
+        if fire is None:
             return
-        self._last_day = day
+        self._last_day = fire.day
+        # From now, not from the firing: a clock that leapt ahead does not
+        # replay every chime it leapt over.
+        self._async_arm(max(dt_util.utcnow(), point))
+        if fire.at_clock_jump:
+            LOGGER.debug("Clock skipped %s on %s, chiming now", self._at, fire.day)
         if self._on_played is not None:
-            self._on_played(day)
-        self._hass.async_run_hass_job(self._job, now)
+            self._on_played(fire.day)
+        self._hass.async_run_hass_job(self._job, dt_util.as_local(point))
+
+
+def played_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The local date each chime of a household last played for, by time."""
+    return Store(hass, PLAYED_STORE_VERSION, f"{DOMAIN}.{entry_id}.played")
+
+
+class HouseholdSchedules:
+    """A household's armed chimes, and the date each last played for.
+
+    The date is saved with the time it played at: a chime moved to another
+    time may play again that day, as without a restart.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SonosChimeConfigEntry,
+        action: Callable[[str, datetime], None],
+    ) -> None:
+        """Call action, a @callback, with a chime's subentry id when it is due."""
+        self._hass = hass
+        self._entry = entry
+        self._action = action
+        self._store = played_store(hass, entry.entry_id)
+        self._schedules: dict[str, ChimeSchedule] = {}
+        # Per chime: the date it last played for and at which time, as stored.
+        self._played: dict[str, dict[str, str]] = {}
+
+    async def async_load(self, chime_ids: Iterable[str]) -> None:
+        """Read what played before the restart, for chimes that still exist."""
+        stored = await self._store.async_load() or {}
+        chimes = set(chime_ids)
+        self._played = {
+            chime_id: record
+            for chime_id, record in (stored.get("chimes") or {}).items()
+            if chime_id in chimes and isinstance(record, dict)
+        }
+
+    def __contains__(self, chime_id: str) -> bool:
+        """Whether the chime is armed."""
+        return chime_id in self._schedules
+
+    def next_fire(self, chime_id: str) -> datetime | None:
+        """When the chime plays next; None when not armed or on no weekday."""
+        schedule = self._schedules.get(chime_id)
+        return None if schedule is None else schedule.next_fire()
+
+    @callback
+    def async_arm(self, chime_id: str, config: ChimeConfig) -> None:
+        """Arm one chime; a bad weekday stays logged, never raised."""
+        if chime_id in self._schedules:
+            return
+        try:
+            schedule = ChimeSchedule(
+                self._hass,
+                at=config.at,
+                weekdays=config.weekdays,
+                action=partial(self._action, chime_id),
+                played_on=self._played_on(chime_id, config.at),
+                on_played=partial(self._async_played, chime_id),
+            )
+        except (TypeError, ValueError) as err:
+            LOGGER.error("Chime %s cannot be scheduled: %s", config.name, err)
+            return
+        schedule.async_start()
+        self._schedules[chime_id] = schedule
+
+    @callback
+    def async_disarm(self, chime_id: str) -> None:
+        """Stop one chime; its played date stays for when it is armed again."""
+        if (schedule := self._schedules.pop(chime_id, None)) is not None:
+            schedule.async_stop()
+
+    @callback
+    def async_stop(self) -> None:
+        """Leave no timer behind."""
+        for schedule in self._schedules.values():
+            schedule.async_stop()
+        self._schedules.clear()
+
+    @callback
+    def async_move(self, chime_id: str, at: time) -> None:
+        """At its new time the chime may play again today, as the schedule says."""
+        if self._played.pop(chime_id, None) is not None:
+            self._async_save()
+        if (schedule := self._schedules.get(chime_id)) is not None:
+            schedule.async_update(at=at)
+
+    def _played_on(self, chime_id: str, at: time) -> date | None:
+        """The date the chime played for before a restart, at this same time."""
+        record = self._played.get(chime_id) or {}
+        if record.get("time") != at.replace(microsecond=0).isoformat():
+            return None
+        try:
+            return date.fromisoformat(record["date"])
+        except KeyError, TypeError, ValueError:
+            return None
+
+    @callback
+    def _async_played(self, chime_id: str, day: date) -> None:
+        """Keep the date over a restart: the clock may show the time again."""
+        if (schedule := self._schedules.get(chime_id)) is None:
+            return
+        self._played[chime_id] = {
+            "date": day.isoformat(),
+            "time": schedule.at.isoformat(),
+        }
+        self._async_save()
+
+    @callback
+    def _async_save(self) -> None:
+        """Saved as a task of the entry, so a reload reads it back."""
+        data = {"chimes": {key: dict(value) for key, value in self._played.items()}}
+        self._entry.async_create_task(
+            self._hass, self._store.async_save(data), f"{DOMAIN} save played dates"
+        )

@@ -1,5 +1,6 @@
 """When a chime last played, with every zone's outcome, and when it plays next."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self, override
@@ -8,13 +9,16 @@ from homeassistant.components.sensor import (
     RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
+    SensorEntityDescription,
     SensorExtraStoredData,
 )
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import SonosChimeConfigEntry
+from .engine import Outcome
 from .entity import ChimeEntity, async_add_chime_entities
 from .manager import ChimeManager
 
@@ -60,12 +64,50 @@ class LastPlayedStoredData(SensorExtraStoredData):
         )
 
 
+def played_attributes(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A play's result as a person reads it in the attributes panel.
+
+    Every zone is named once, under what happened to it, with the reason in
+    words; durations carry their unit. Each zone's full result, for
+    automations, is in the sonos_chime_played event and the action's answer. Restored after a restart, the result
+    may be one an older release stored: whatever is missing is left out.
+    """
+    attributes: dict[str, Any] = {"trigger": result.get("trigger")}
+    zones = result.get("zones")
+    zones = zones if isinstance(zones, Mapping) else {}
+    by_outcome: dict[str, list[str]] = {}
+    for name in sorted(zones, key=str.casefold):
+        zone = zones[name]
+        if not isinstance(zone, Mapping):
+            continue
+        notes = []
+        if reason := zone.get("reason"):
+            notes.append(str(reason).replace("_", " "))
+        if zone.get("resumed"):
+            notes.append("resumed")
+        summary = f"{name} ({', '.join(notes)})" if notes else name
+        by_outcome.setdefault(str(zone.get("outcome")), []).append(summary)
+    for outcome in Outcome:
+        if summaries := by_outcome.get(outcome.value):
+            attributes[outcome.value] = ", ".join(summaries)
+    if isinstance(duration := result.get("duration"), int | float):
+        attributes["duration"] = f"{duration:.1f} {UnitOfTime.SECONDS}"
+    if isinstance(skew := result.get("start_skew"), int | float):
+        attributes["start_skew"] = f"{skew * 1000:.0f} {UnitOfTime.MILLISECONDS}"
+    for key in ("started_at", "finished_at"):
+        if key in result:
+            attributes[key] = result[key]
+    return attributes
+
+
 class LastPlayedSensor(ChimeEntity, RestoreSensor):
     """When the chime last played; its attributes are that play's result."""
 
-    key = "last_played"
-
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    entity_description = SensorEntityDescription(
+        key="last_played",
+        translation_key="last_played",
+        device_class=SensorDeviceClass.TIMESTAMP,
+    )
 
     def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
         """One per chime."""
@@ -95,25 +137,31 @@ class LastPlayedSensor(ChimeEntity, RestoreSensor):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Every zone's outcome of the last play, and what started it."""
-        if (result := self.manager.last_result(self.subentry_id)) is not None:
-            return result
-        return None if self._restored is None else self._restored.result
+        result = self._result
+        return None if result is None else played_attributes(result)
 
     @property
     @override
     def extra_restore_state_data(self) -> LastPlayedStoredData:
-        """Keep the result with the time."""
-        return LastPlayedStoredData(
-            self.native_value, None, self.extra_state_attributes
-        )
+        """Keep the result with the time, as the event carried it."""
+        return LastPlayedStoredData(self.native_value, None, self._result)
+
+    @property
+    def _result(self) -> dict[str, Any] | None:
+        """The last play's result, or the one before the restart."""
+        if (result := self.manager.last_result(self.subentry_id)) is not None:
+            return result
+        return None if self._restored is None else self._restored.result
 
 
 class NextChimeSensor(ChimeEntity, SensorEntity):
     """When the chime plays next; unknown when disabled or on no weekday."""
 
-    key = "next_chime"
-
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    entity_description = SensorEntityDescription(
+        key="next_chime",
+        translation_key="next_chime",
+        device_class=SensorDeviceClass.TIMESTAMP,
+    )
 
     @property
     @override

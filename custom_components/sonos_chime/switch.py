@@ -2,21 +2,19 @@
 
 from typing import Any, override
 
-from homeassistant.components.switch import SwitchEntity
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .data import SonosChimeConfigEntry
-from .engine import Zone
 from .entity import (
     ChimeEntity,
     HouseholdEntity,
     ZoneEntity,
     async_add_chime_entities,
 )
-from .manager import ChimeManager
 
 PARALLEL_UPDATES = 1
 
@@ -40,9 +38,7 @@ async def async_setup_entry(
 class QuietSwitch(HouseholdEntity, SwitchEntity, RestoreEntity):
     """Holds back scheduled chimes; Play now and the action still work."""
 
-    def __init__(self, manager: ChimeManager) -> None:
-        """One per household."""
-        super().__init__(manager, "quiet")
+    entity_description = SwitchEntityDescription(key="quiet", translation_key="quiet")
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -73,11 +69,9 @@ class QuietSwitch(HouseholdEntity, SwitchEntity, RestoreEntity):
 class ZoneChimesSwitch(ZoneEntity, SwitchEntity, RestoreEntity):
     """Off keeps the zone out of every chime until switched back on."""
 
-    _attr_entity_category = EntityCategory.CONFIG
-
-    def __init__(self, manager: ChimeManager, zone: Zone) -> None:
-        """One per chime zone."""
-        super().__init__(manager, zone, "chimes")
+    entity_description = SwitchEntityDescription(
+        key="chimes", translation_key="chimes", entity_category=EntityCategory.CONFIG
+    )
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -108,9 +102,9 @@ class ZoneChimesSwitch(ZoneEntity, SwitchEntity, RestoreEntity):
 class ChimeEnabledSwitch(ChimeEntity, SwitchEntity):
     """Whether the chime plays on its schedule; kept in its subentry."""
 
-    key = "enabled"
-
-    _attr_entity_category = EntityCategory.CONFIG
+    entity_description = SwitchEntityDescription(
+        key="enabled", translation_key="enabled", entity_category=EntityCategory.CONFIG
+    )
 
     @property
     @override

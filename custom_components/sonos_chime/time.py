@@ -3,7 +3,7 @@
 from datetime import time
 from typing import override
 
-from homeassistant.components.time import TimeEntity
+from homeassistant.components.time import TimeEntity, TimeEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -26,9 +26,9 @@ async def async_setup_entry(
 class ChimeTime(ChimeEntity, TimeEntity):
     """The chime's local time of day, kept in its subentry."""
 
-    key = "time"
-
-    _attr_entity_category = EntityCategory.CONFIG
+    entity_description = TimeEntityDescription(
+        key="time", translation_key="time", entity_category=EntityCategory.CONFIG
+    )
 
     @property
     @override

@@ -1,5 +1,6 @@
 """Entities of the household, its chime zones and its chimes, and their devices."""
 
+from datetime import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType
+from homeassistant.helpers.dispatcher import DATA_DISPATCHER, async_dispatcher_send
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -16,8 +18,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sonos_chime.const import DOMAIN, SONOS_DOMAIN
+from custom_components.sonos_chime.manager import signal_chime_updated
 from custom_components.sonos_chime.schedule import next_fire
-from sonos_emulator import Household
+from custom_components.sonos_chime.sensor import played_attributes
+from sonos_emulator import Household, Track
 
 from .conftest import (
     MORNING,
@@ -254,8 +258,8 @@ async def test_play_now_chimes_and_reports(
     # A timestamp sensor shows whole seconds.
     assert last_played.state == started.replace(microsecond=0).isoformat()
     assert last_played.attributes["trigger"] == "button"
-    assert last_played.attributes["zones"] == event["zones"]
-    assert last_played.attributes["duration"] == event["duration"]
+    assert "zones" not in last_played.attributes  # the event has them all
+    assert last_played.attributes["duration"] == f"{event['duration']:.1f} s"
 
 
 async def test_zone_switch_keeps_a_zone_out(
@@ -275,8 +279,7 @@ async def test_zone_switch_keeps_a_zone_out(
     assert touched(household) == {"Kitchen", "Living Room"}
     assert outcomes(events[0].data["zones"])["Chicken Coop"] == ("skipped", "excluded")
     assert (
-        state_of(hass, LAST_PLAYED).attributes["zones"]["Chicken Coop"]["reason"]
-        == "excluded"
+        state_of(hass, LAST_PLAYED).attributes["skipped"] == "Chicken Coop (excluded)"
     )
 
 
@@ -330,14 +333,126 @@ async def test_last_played_survives_a_restart(
     state = state_of(hass, LAST_PLAYED)
     assert state.state == played
     assert state.attributes["trigger"] == "schedule"
-    assert state.attributes["zones"] == result["zones"]
+    assert state.attributes["chimed"] == "Kitchen"
+    assert state.attributes["duration"] == "0.6 s"
 
     # The next play replaces both.
     await press_play_now(hass)
     state = state_of(hass, LAST_PLAYED)
     assert state.state != played
     assert state.attributes["trigger"] == "button"
-    assert set(state.attributes["zones"]) == {"Chicken Coop", "Kitchen", "Living Room"}
+    assert state.attributes["chimed"].startswith("Chicken Coop")
+
+
+async def test_last_played_reads_with_units_and_a_line_per_outcome(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Each zone under what happened to it, in words; durations with units."""
+    kitchen = household["Kitchen"]
+    kitchen.set_queue([Track("x-file-cifs://nas/music/song.mp3", "Song")])
+    kitchen.play_queue(track=1, position=5.0)
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": COOP_CHIMES}, blocking=True
+    )
+    events = capture_events(hass)
+
+    await press_play_now(hass)
+
+    event = events[0].data
+    attributes = dict(state_of(hass, LAST_PLAYED).attributes)
+    assert attributes.pop("device_class") == "timestamp"
+    assert attributes.pop("friendly_name") == "Morning Last played"
+    assert attributes.pop("icon", None) is None
+    assert attributes == {
+        "trigger": "button",
+        "chimed": "Kitchen (resumed), Living Room",
+        "skipped": "Chicken Coop (excluded)",
+        "duration": f"{event['duration']:.1f} s",
+        "start_skew": f"{event['start_skew'] * 1000:.0f} ms",
+        "started_at": event["started_at"],
+        "finished_at": event["finished_at"],
+    }
+
+
+def test_played_attributes_of_failures_and_partial_results() -> None:
+    """Failed zones with their reasons; a result missing parts shows the rest."""
+    assert played_attributes(
+        {
+            "trigger": "schedule",
+            "zones": {
+                "kitchen": {"outcome": "failed", "reason": "media_unplayable"},
+                "Bath": {"outcome": "failed", "reason": "unreachable"},
+                "Den": {"outcome": "skipped", "reason": "tv_source"},
+                "Hall": "not a zone result",
+            },
+            "duration": None,
+            "start_skew": None,
+            "started_at": "2026-01-05T07:00:00+00:00",
+        }
+    ) == {
+        "trigger": "schedule",
+        "skipped": "Den (tv source)",
+        "failed": "Bath (unreachable), kitchen (media unplayable)",
+        "started_at": "2026-01-05T07:00:00+00:00",
+    }
+    assert played_attributes({"zones": None, "duration": 62}) == {
+        "trigger": None,
+        "duration": "62.0 s",
+    }
+
+
+async def test_chime_entities_follow_their_own_chime(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """A play or a schedule change writes its chime's entities, no other's."""
+    entry = household_entry(
+        household,
+        all_zones=True,
+        subentries=[
+            chime_subentry(),
+            chime_subentry("evening", name="Evening", at="19:00:00"),
+        ],
+    )
+    await set_up(hass, entry)
+    morning = {PLAY_NOW, CHIME_TIME, ENABLED, LAST_PLAYED, NEXT_CHIME}
+    evening = {entity.replace("morning", "evening") for entity in morning}
+
+    def reported() -> dict[str, datetime]:
+        return {
+            entity: state_of(hass, entity).last_reported for entity in morning | evening
+        }
+
+    def written_since(before: dict[str, datetime]) -> set[str]:
+        return {entity for entity, at in reported().items() if at != before[entity]}
+
+    signals = hass.data[DATA_DISPATCHER]
+    for chime in (MORNING, "evening"):
+        assert len(signals[signal_chime_updated(entry.entry_id, chime)]) == 5
+
+    before = reported()
+    await press_play_now(hass)
+    assert written_since(before) == morning
+
+    before = reported()
+    async_dispatcher_send(hass, signal_chime_updated(entry.entry_id, "evening"))
+    assert written_since(before) == evening
+
+    before = reported()
+    await hass.services.async_call(
+        "time",
+        "set_value",
+        {"entity_id": "time.evening_time", "time": "18:00:00"},
+        blocking=True,
+    )
+    assert written_since(before) == evening
+
+    # Gone with the entities: no connection outlives an unload.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for chime in (MORNING, "evening"):
+        assert signal_chime_updated(entry.entry_id, chime) not in signals
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,16 @@ def active_timers(hass: HomeAssistant) -> set[asyncio.TimerHandle]:
     }
 
 
+def armed_for(hass: HomeAssistant, schedule: ChimeSchedule) -> list[datetime]:
+    """The instants the schedule's timers are armed for (a point-in-time tracker)."""
+    return [
+        handle._callback.utc_point_in_time  # type: ignore[attr-defined]
+        for handle in active_timers(hass)
+        if getattr(getattr(handle._callback, "job", None), "target", None)
+        == schedule._async_fired
+    ]
+
+
 def recorder(calls: Calls) -> Callable[[datetime], None]:
     """A @callback action, run right in the event loop."""
 
@@ -223,9 +233,9 @@ async def test_update_before_start_arms_nothing(
 @pytest.mark.parametrize(
     "zone",
     [
-        # One trigger on an ordinary day.
+        # An ordinary day.
         None,
-        # The trigger and the one-off timer for the clock jump of the night.
+        # The night the clock jumps over the chime's time: still one timer.
         "Europe/Berlin",
     ],
 )
@@ -236,17 +246,17 @@ async def test_stop_leaves_no_listener(
     zone: str | None,
 ) -> None:
     if zone is None:
-        start, at, armed = local(MONDAY, time(6)), time(7, 0), 1
+        start, at = local(MONDAY, time(6)), time(7, 0)
     else:
         await hass.config.async_set_time_zone(zone)
         start = local(SPRING_FORWARD - timedelta(days=1), time(23))
-        at, armed = time(2, 30), 2
+        at = time(2, 30)
     freezer.move_to(start)
     timers_before = active_timers(hass)
     listeners_before = hass.bus.async_listeners()
 
     schedule, calls = make_schedule(at, ["mon", "sun"])
-    assert len(active_timers(hass) - timers_before) == armed
+    assert len(active_timers(hass) - timers_before) == 1
 
     schedule.async_stop()
     schedule.async_stop()  # idempotent
@@ -271,8 +281,8 @@ async def test_restart_after_stop(
     await advance(hass, freezer, local(MONDAY, time(7)))
     assert len(calls) == 1
 
-    # Restarted within the chime's second, Home Assistant's trigger matches
-    # 07:00:00 again; the chime still plays once that day.
+    # Restarted within the chime's second, 07:00:00 is still now; the chime
+    # still plays once that day.
     schedule.async_stop()
     schedule.async_start()
     await advance(hass, freezer, local(MONDAY, time(7)))
@@ -343,6 +353,86 @@ async def test_fall_back_plays_once_at_the_first_occurrence(
     assert schedule.next_fire() == local(monday, time(2, 30))
     await advance(hass, freezer, local(monday, time(2, 30)))
     assert [whole_seconds(call) for call in calls[1:]] == [local(monday, time(2, 30))]
+
+
+@pytest.mark.parametrize(
+    ("night", "at"),
+    [(SPRING_FORWARD, time(2, 30)), (FALL_BACK, time(2, 30)), (MONDAY, time(7))],
+)
+async def test_one_timer_at_the_instant_the_rule_gives(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    make_schedule: MakeSchedule,
+    night: date,
+    at: time,
+) -> None:
+    """Through a DST night, one timer, always armed for the next play."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    start = local(night - timedelta(days=1), time(23))
+    freezer.move_to(start)
+    schedule, calls = make_schedule(at, list(WEEKDAYS))
+
+    moment = dt_util.as_utc(start)
+    while moment <= dt_util.as_utc(local(night + timedelta(days=1), time(12))):
+        await advance(hass, freezer, moment)
+        (point,) = armed_for(hass, schedule)
+        upcoming = schedule.next_fire()
+        assert upcoming is not None
+        assert point == instant(upcoming)
+        assert upcoming.timestamp() > moment.timestamp()
+        moment += STEP
+    assert [call.date() for call in calls] == [night, night + timedelta(days=1)]
+
+
+async def test_next_fire_in_the_second_it_plays(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, make_schedule: MakeSchedule
+) -> None:
+    """Fired at 07:00:00 with the clock still there, the next play is tomorrow's."""
+    freezer.move_to(local(MONDAY, time(6)))
+    schedule, calls = make_schedule(time(7, 0), list(WEEKDAYS))
+
+    await advance(hass, freezer, local(MONDAY, time(7)))
+
+    assert len(calls) == 1
+    assert schedule.next_fire() == local(MONDAY + timedelta(days=1), time(7))
+
+
+async def test_played_on_is_passed_over(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Told it played today (before a restart), the timer is armed for tomorrow."""
+    freezer.move_to(local(MONDAY, time(6, 55)))
+    calls: Calls = []
+    schedule = ChimeSchedule(
+        hass,
+        at=time(7, 0),
+        weekdays=list(WEEKDAYS),
+        action=recorder(calls),
+        played_on=MONDAY,
+    )
+    schedule.async_start()
+    assert schedule.next_fire() == local(MONDAY + timedelta(days=1), time(7))
+
+    await advance(hass, freezer, local(MONDAY, time(7)))
+    await advance(hass, freezer, local(MONDAY + timedelta(days=1), time(7)))
+    schedule.async_stop()
+
+    assert [whole_seconds(call) for call in calls] == [
+        local(MONDAY + timedelta(days=1), time(7))
+    ]
+
+
+async def test_clock_leaping_days_ahead_plays_once(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, make_schedule: MakeSchedule
+) -> None:
+    """The plays leapt over are not caught up one after the other."""
+    freezer.move_to(local(MONDAY, time(6)))
+    schedule, calls = make_schedule(time(7, 0), list(WEEKDAYS))
+
+    await advance(hass, freezer, local(MONDAY + timedelta(days=2), time(12)))
+
+    assert len(calls) == 1
+    assert schedule.next_fire() == local(MONDAY + timedelta(days=3), time(7))
 
 
 async def test_fall_back_started_between_the_occurrences(

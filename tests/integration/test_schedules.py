@@ -170,11 +170,27 @@ async def test_plays_at_its_time_on_its_weekdays(
     last_played = hass.states.get(entity_id(hass, entry, "sensor", "last_played"))
     assert last_played is not None
     assert last_played.attributes["trigger"] == "schedule"
-    assert set(last_played.attributes["zones"]) == {
-        "Chicken Coop",
-        "Kitchen",
-        "Living Room",
-    }
+    assert last_played.attributes["chimed"] == "Chicken Coop, Kitchen, Living Room"
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_next_chime_moves_on_in_the_second_it_plays(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """The clock still shows 07:00:00: Next chime already shows tomorrow's."""
+    freezer.move_to(local(MONDAY, time(6)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    manager = await set_up(hass, entry)
+    events = capture_events(hass)
+    next_chime = entity_id(hass, entry, "sensor", "next_chime")
+
+    await advance(hass, freezer, local(MONDAY, time(7)))
+
+    assert dt_util.utcnow() == dt_util.as_utc(local(MONDAY, time(7)))
+    assert len(scheduled(events)) == 1
+    tomorrow = local(MONDAY + timedelta(days=1), time(7))
+    assert manager.next_fire(MORNING) == tomorrow
+    assert state_of(hass, next_chime) == dt_util.as_utc(tomorrow).isoformat()
 
 
 @pytest.mark.usefixtures("ha_server")
@@ -372,7 +388,7 @@ async def test_unload_and_reload_leave_no_listener(
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    # One trigger per chime and the periodic look for missing files.
+    # One timer per chime and the periodic look for missing files.
     assert len(active_timers(hass) - timers_before) == 3
     for _ in range(2):
         assert await hass.config_entries.async_reload(entry.entry_id)

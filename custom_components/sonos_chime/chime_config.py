@@ -1,0 +1,157 @@
+"""A household's configuration: its chimes and chime zones, as the entry holds them.
+
+ChimeConfig is a chime's settings as a value, read once and checked, so the
+manager, the schedules and the repair issues never handle raw subentry data.
+HouseholdConfig reads the entry for them, and writes back what the Time and
+Enabled entities change, marked as known so that it reloads nothing.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
+
+from .const import (
+    CONF_ALL_ZONES,
+    CONF_ENABLED,
+    CONF_MEDIA,
+    CONF_NAME,
+    CONF_TIME,
+    CONF_TV,
+    CONF_VOLUME,
+    CONF_WEEKDAYS,
+    CONF_ZONE_UID,
+    CONF_ZONES,
+    SUBENTRY_CHIME,
+    SUBENTRY_ZONE,
+)
+from .data import SonosChimeConfigEntry
+from .engine import HouseholdInfo, TvMode, Zone
+
+
+@dataclass(frozen=True, slots=True)
+class ChimeConfig:
+    """A chime subentry's data, parsed once and checked."""
+
+    name: str
+    media: str
+    volume: int | None
+    zones: tuple[str, ...]
+    at: time
+    weekdays: tuple[str, ...]
+    tv: TvMode
+    enabled: bool
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
+        """Raise ValueError (or KeyError) on data no flow would have stored."""
+        data = subentry.data
+        volume = data.get(CONF_VOLUME)
+        if volume is not None and not 0 <= int(volume) <= 100:
+            raise ValueError(f"Volume {volume} is out of range")
+        return cls(
+            name=data.get(CONF_NAME) or subentry.title,
+            media=data[CONF_MEDIA],
+            volume=None if volume is None else int(volume),
+            zones=tuple(data.get(CONF_ZONES) or ()),
+            at=time.fromisoformat(data[CONF_TIME]),
+            weekdays=tuple(data.get(CONF_WEEKDAYS) or ()),
+            tv=TvMode(data.get(CONF_TV, TvMode.SKIP)),
+            enabled=bool(data.get(CONF_ENABLED, True)),
+        )
+
+
+def _snapshot(entry: SonosChimeConfigEntry) -> dict[str, Any]:
+    """What a change from the UI would alter: options and subentries."""
+    return {
+        "options": dict(entry.options),
+        "subentries": {
+            subentry_id: {
+                "type": subentry.subentry_type,
+                "title": subentry.title,
+                "unique_id": subentry.unique_id,
+                "data": dict(subentry.data),
+            }
+            for subentry_id, subentry in entry.subentries.items()
+        },
+    }
+
+
+class HouseholdConfig:
+    """Reads the entry at each call, so settings are never stale.
+
+    Only a snapshot is kept, to tell the entities' own writes from the UI's.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SonosChimeConfigEntry,
+        household: HouseholdInfo,
+    ) -> None:
+        """Remember the entry as set up, to tell UI changes from our own."""
+        self.hass = hass
+        self.entry = entry
+        self.household = household
+        self._known = _snapshot(entry)
+
+    @callback
+    def changed(self) -> bool:
+        """Whether options or subentries changed other than by async_persist."""
+        return _snapshot(self.entry) != self._known
+
+    def chime_zones(self) -> list[Zone]:
+        """The zones chimes play on: all of them, or those added as zones."""
+        if self.entry.options.get(CONF_ALL_ZONES, False):
+            zones: Iterable[Zone] = self.household.zones
+        else:
+            configured = self.zone_subentries()
+            zones = (zone for zone in self.household.zones if zone.uid in configured)
+        return sorted(zones, key=lambda zone: zone.name.casefold())
+
+    def zone_subentries(self) -> dict[str, ConfigSubentry]:
+        """Zone subentries by the uid of their zone."""
+        return {
+            subentry.data[CONF_ZONE_UID]: subentry
+            for subentry in self.entry.get_subentries_of_type(SUBENTRY_ZONE)
+            if CONF_ZONE_UID in subentry.data
+        }
+
+    def chime_subentries(self) -> list[ConfigSubentry]:
+        """Every chime of the household, readable or not."""
+        return self.entry.get_subentries_of_type(SUBENTRY_CHIME)
+
+    def chime(self, subentry_id: str) -> ChimeConfig | None:
+        """The chime's settings; None when the subentry is gone or unreadable."""
+        subentry = self.entry.subentries.get(subentry_id)
+        if subentry is None or subentry.subentry_type != SUBENTRY_CHIME:
+            return None
+        try:
+            return ChimeConfig.from_subentry(subentry)
+        except KeyError, TypeError, ValueError:
+            return None
+
+    def chimes(self) -> Iterator[tuple[str, ChimeConfig]]:
+        """Every chime with readable settings, each read when it is reached."""
+        for subentry in self.chime_subentries():
+            config = self.chime(subentry.subentry_id)
+            if config is not None:
+                yield subentry.subentry_id, config
+
+    @callback
+    def async_persist(self, subentry_id: str, key: str, value: Any) -> None:
+        """Store one setting in a chime's subentry without a reload.
+
+        Only this key is marked as expected, so a change from the UI arriving
+        at the same moment still reloads the entry.
+        """
+        subentry = self.entry.subentries[subentry_id]
+        known = self._known["subentries"].get(subentry_id)
+        if known is not None:
+            known["data"][key] = value
+        self.hass.config_entries.async_update_subentry(
+            self.entry, subentry, data={**subentry.data, key: value}
+        )

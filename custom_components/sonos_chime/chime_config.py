@@ -18,6 +18,7 @@ from .const import (
     CONF_ALL_ZONES,
     CONF_ENABLED,
     CONF_MEDIA,
+    CONF_MODE,
     CONF_NAME,
     CONF_TIME,
     CONF_TV,
@@ -29,7 +30,7 @@ from .const import (
     SUBENTRY_ZONE,
 )
 from .data import SonosChimeConfigEntry
-from .engine import HouseholdInfo, TvMode, Zone
+from .engine import ChimeMode, HouseholdInfo, TvMode, Zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class ChimeConfig:
     weekdays: tuple[str, ...]
     tv: TvMode
     enabled: bool
+    # Chimes saved before modes existed interrupt, as they always did.
+    mode: ChimeMode = ChimeMode.INTERRUPT
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
@@ -61,6 +64,7 @@ class ChimeConfig:
             weekdays=tuple(data.get(CONF_WEEKDAYS) or ()),
             tv=TvMode(data.get(CONF_TV, TvMode.SKIP)),
             enabled=bool(data.get(CONF_ENABLED, True)),
+            mode=ChimeMode(data.get(CONF_MODE, ChimeMode.INTERRUPT)),
         )
 
 

@@ -50,6 +50,7 @@ from .const import (
     CONF_ENABLED,
     CONF_HOSTS,
     CONF_MEDIA,
+    CONF_MODE,
     CONF_NAME,
     CONF_TIME,
     CONF_TV,
@@ -67,6 +68,7 @@ from .data import SonosChimeConfigEntry
 from .discovery import async_find_households, ssdp_host
 from .engine import (
     ChimeError,
+    ChimeMode,
     HouseholdInfo,
     HouseholdUnreachableError,
     TvMode,
@@ -585,9 +587,12 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """The same form, filled in with the chime as it is."""
-        return await self._async_step_chime(
-            "reconfigure", user_input, self._get_reconfigure_subentry().data
-        )
+        # A chime saved before modes existed keeps interrupting until changed.
+        current = {
+            CONF_MODE: ChimeMode.INTERRUPT.value,
+            **self._get_reconfigure_subentry().data,
+        }
+        return await self._async_step_chime("reconfigure", user_input, current)
 
     async def _async_step_chime(
         self,
@@ -626,7 +631,11 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _chime_schema(self._library, _zone_options(offered)),
+                _chime_schema(
+                    self._library,
+                    _zone_options(offered),
+                    ChimeMode(current.get(CONF_MODE, ChimeMode.AUTO)),
+                ),
                 user_input if user_input is not None else current,
             ),
             errors=errors,
@@ -673,6 +682,7 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             CONF_TIME: cv.time(user_input[CONF_TIME]).strftime("%H:%M:%S"),
             CONF_WEEKDAYS: [day for day in WEEKDAYS if day in selected],
             CONF_TV: user_input[CONF_TV],
+            CONF_MODE: user_input[CONF_MODE],
             CONF_ENABLED: user_input[CONF_ENABLED],
         }
         if (volume := user_input.get(CONF_VOLUME)) is not None:
@@ -712,7 +722,9 @@ def _zone_options(names: Mapping[str, str]) -> list[SelectOptionDict]:
 
 
 def _chime_schema(
-    library: Sequence[LibraryChime], zones: list[SelectOptionDict]
+    library: Sequence[LibraryChime],
+    zones: list[SelectOptionDict],
+    mode: ChimeMode,
 ) -> probatio.Schema:
     """The chime form.
 
@@ -752,6 +764,13 @@ def _chime_schema(
                 SelectSelectorConfig(
                     options=[mode.value for mode in TvMode],
                     translation_key=CONF_TV,
+                )
+            ),
+            # New chimes go over the music where they can; a chime keeps its own.
+            probatio.Required(CONF_MODE, default=mode.value): SelectSelector(
+                SelectSelectorConfig(
+                    options=[mode.value for mode in ChimeMode],
+                    translation_key=CONF_MODE,
                 )
             ),
             probatio.Required(CONF_ENABLED, default=True): BooleanSelector(),

@@ -25,6 +25,7 @@ ATTR_MEDIA: Final = "media"
 ATTR_ZONES: Final = "zones"
 ATTR_VOLUME: Final = "volume"
 ATTR_TV: Final = "tv"
+ATTR_MODE: Final = "mode"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 DEFAULT_TITLE: Final = "Chime"
 
@@ -47,6 +48,7 @@ CONF_ZONES: Final = "zones"  # zone uids; empty: every chime zone
 CONF_TIME: Final = "time"  # "HH:MM:SS", local time
 CONF_WEEKDAYS: Final = "weekdays"  # subset of schedule.WEEKDAYS
 CONF_TV: Final = "tv"  # engine.TvMode value
+CONF_MODE: Final = "mode"  # engine.ChimeMode value; absent: interrupt
 CONF_ENABLED: Final = "enabled"
 
 # Fired after every chime, scheduled or asked for, with the per-zone result.

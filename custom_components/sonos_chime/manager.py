@@ -262,6 +262,7 @@ class ChimeManager:
             duration=media.duration,
             volume=config.volume,
             tv=config.tv,
+            mode=config.mode,
             title=config.name,
         )
         return await self.async_play(

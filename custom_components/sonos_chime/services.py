@@ -37,6 +37,7 @@ import probatio
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_MEDIA,
+    ATTR_MODE,
     ATTR_TV,
     ATTR_VOLUME,
     ATTR_ZONES,
@@ -45,7 +46,7 @@ from .const import (
     SONOS_DOMAIN,
 )
 from .data import SonosChimeConfigEntry
-from .engine import ChimeRequest, TvMode
+from .engine import ChimeMode, ChimeRequest, TvMode
 from .helpers import unique
 from .media import async_resolve_media
 
@@ -65,6 +66,9 @@ PLAY_SCHEMA = probatio.Schema(
         probatio.Required(ATTR_MEDIA): cv.string,
         probatio.Optional(ATTR_ZONES): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Optional(ATTR_VOLUME): probatio.Coerce(int),
+        probatio.Optional(ATTR_MODE, default=ChimeMode.INTERRUPT.value): probatio.In(
+            [mode.value for mode in ChimeMode]
+        ),
         probatio.Optional(ATTR_TV, default=TvMode.SKIP.value): probatio.In(
             [mode.value for mode in TvMode]
         ),
@@ -121,6 +125,7 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         zones=tuple(zones) or None,
         volume=volume,
         tv=TvMode(call.data[ATTR_TV]),
+        mode=ChimeMode(call.data[ATTR_MODE]),
         title=media.title,
     )
     # The manager keeps zones switched off out, and tells automations.

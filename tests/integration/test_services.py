@@ -295,6 +295,7 @@ async def test_action_description(hass: HomeAssistant) -> None:
         "zones",
         "volume",
         "tv",
+        "mode",
         "config_entry_id",
     }
     assert play_spec["fields"]["media"]["required"] is True

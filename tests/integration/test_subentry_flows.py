@@ -23,6 +23,7 @@ from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
     CONF_ENABLED,
     CONF_MEDIA,
+    CONF_MODE,
     CONF_NAME,
     CONF_TIME,
     CONF_TV,
@@ -373,6 +374,7 @@ async def test_chime_add(
             CONF_TIME: "06:45",
             CONF_WEEKDAYS: ["sat", "mon", "fri"],
             CONF_TV: "interrupt",
+            CONF_MODE: "overlay",
             CONF_ENABLED: False,
         },
     )
@@ -388,6 +390,7 @@ async def test_chime_add(
         CONF_TIME: "06:45:00",
         CONF_WEEKDAYS: ["mon", "fri", "sat"],
         CONF_TV: "interrupt",
+        CONF_MODE: "overlay",
         CONF_ENABLED: False,
     }
     assert isinstance(chime.data[CONF_VOLUME], int)
@@ -396,7 +399,7 @@ async def test_chime_add(
 async def test_chime_add_defaults(
     hass: HomeAssistant, chiming_entry: MockConfigEntry
 ) -> None:
-    """Only the required fields: all zones, every day, TV skipped, enabled."""
+    """Only the required fields: all zones, every day, TV skipped, enabled, auto."""
     result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     result = await configure(
         hass,
@@ -413,6 +416,7 @@ async def test_chime_add_defaults(
         CONF_TIME: "12:00:30",
         CONF_WEEKDAYS: ALL_WEEKDAYS,
         CONF_TV: "skip",
+        CONF_MODE: "auto",  # over the music where the speakers can
         CONF_ENABLED: True,
     }
 
@@ -707,7 +711,8 @@ async def test_chime_reconfigure(
     result = await reconfigure(hass, chime_entry)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    assert suggested(result) == dict(chime.data)
+    # Saved before modes existed: it keeps interrupting until changed.
+    assert suggested(result) == dict(chime.data) | {CONF_MODE: "interrupt"}
     # Only the zones added chime; the Chicken Coop is not offered. A zone
     # that left the household is still one, named as it was added.
     assert options(result, CONF_ZONES) == [
@@ -743,6 +748,7 @@ async def test_chime_reconfigure(
         CONF_TIME: "09:30:00",
         CONF_WEEKDAYS: ["sat", "sun"],
         CONF_TV: "interrupt",
+        CONF_MODE: "interrupt",
         CONF_ENABLED: False,
     }
 
@@ -784,7 +790,7 @@ async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ZONES: "zones_not_chiming"}
     [chime] = subentries(entry, SUBENTRY_CHIME)
-    assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID]}
+    assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID]}  # as it was
 
     result = await configure(
         hass,
@@ -794,7 +800,10 @@ async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
     )
     assert result["reason"] == "reconfigure_successful"
     [chime] = subentries(entry, SUBENTRY_CHIME)
-    assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID, uids["Kitchen"]]}
+    assert dict(chime.data) == CHIME | {
+        CONF_ZONES: [GONE_UID, uids["Kitchen"]],
+        CONF_MODE: "interrupt",
+    }
 
 
 async def test_chime_reconfigure_errors_then_recover(
@@ -813,7 +822,7 @@ async def test_chime_reconfigure_errors_then_recover(
         CONF_MEDIA: "media_not_found",
         CONF_WEEKDAYS: "no_weekdays",
     }
-    assert suggested(result) == entered
+    assert suggested(result) == entered | {CONF_MODE: "interrupt"}
     assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before
 
     result = await configure(
@@ -828,6 +837,7 @@ async def test_chime_reconfigure_errors_then_recover(
     assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before | {
         CONF_MEDIA: "/local/sonos_chime/bell.mp3",
         CONF_WEEKDAYS: ["wed"],
+        CONF_MODE: "interrupt",
     }
 
 

@@ -1,0 +1,84 @@
+"""Chime modes through Home Assistant: the action's mode, a chime's saved mode."""
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.sonos_chime.const import CONF_MODE
+from sonos_emulator import Household, Track
+
+from .conftest import chime_subentry, put_in_library
+from .test_entities import press_play_now
+from .test_manager import capture_events, household_entry, set_up
+from .test_services import play
+
+QUEUE = [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}", 180.0) for n in (1, 2)]
+
+
+def clip_statuses(household: Household, name: str) -> list[str]:
+    """What the speaker's clips did, in order."""
+    return [e["status"] for e in household[name].events() if e["kind"] == "clip"]
+
+
+def transport_changes(household: Household, name: str) -> list[str]:
+    """SOAP actions that would pause, load or play something on the speaker."""
+    return [
+        str(e["action"])
+        for e in household[name].events()
+        if e["kind"] == "soap"
+        and e["action"] in {"Pause", "Play", "SetAVTransportURI", "Stop", "Seek"}
+    ]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_action_overlays_where_it_can(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Overlay: the queue plays on under the clip; the coop, without clips, is
+    paused and put back in the same call."""
+    kitchen = household["Kitchen"]
+    kitchen.set_queue(QUEUE)
+    kitchen.play_queue(track=2, position=30.0)
+    household["Chicken Coop"].set_audio_clip("unsupported")
+    put_in_library(hass, "short.mp3", "chime_short.mp3")
+    household.clear_events()
+
+    response = await play(hass, media="short.mp3", mode="overlay", volume=30)
+
+    ways = {name: zone["way"] for name, zone in response["zones"].items()}
+    assert ways == {
+        "Kitchen": "overlay",
+        "Living Room": "overlay",
+        "Chicken Coop": "interrupt",
+    }
+    assert response["zones"]["Kitchen"]["resumed"] is True
+    assert clip_statuses(household, "Kitchen")[-1] == "DONE"
+    assert transport_changes(household, "Kitchen") == []
+    assert kitchen.state()["transport_state"] == "PLAYING"
+    assert kitchen.state()["track_number"] == 2
+    assert "SetAVTransportURI" in transport_changes(household, "Chicken Coop")
+
+
+@pytest.mark.usefixtures("ha_server")
+@pytest.mark.parametrize(
+    ("mode", "way"),
+    [(None, "interrupt"), ("auto", "overlay"), ("interrupt", "interrupt")],
+    ids=["saved_before_modes", "auto", "interrupt"],
+)
+async def test_a_chime_plays_in_its_saved_mode(
+    hass: HomeAssistant, household: Household, mode: str | None, way: str
+) -> None:
+    """Play now follows the chime's mode; chimes saved before modes interrupt."""
+    subentry: dict[str, Any] = chime_subentry()
+    if mode is not None:
+        subentry["data"][CONF_MODE] = mode
+    await set_up(
+        hass, household_entry(household, all_zones=True, subentries=[subentry])
+    )
+    events = capture_events(hass)
+
+    await press_play_now(hass)
+
+    zones = events[0].data["zones"]
+    assert {zone["way"] for zone in zones.values()} == {way}

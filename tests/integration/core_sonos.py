@@ -20,44 +20,20 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
-from soco import config as soco_config, events_asyncio, zonegroupstate
+from soco import config as soco_config, events_asyncio
 
+# What core's Sonos subscribes to, what its set-up changes in SoCo for the
+# whole process (put back after each test, so tests that drive SoCo without
+# core see SoCo's defaults), and SSDP's network I/O: the bench runs core's
+# Sonos too, and states them once.
+from scripts.bench_core import CORE_SERVICES, SILENT_SSDP, SOCO_SETTINGS, SONOS
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
 
-SONOS = "sonos"
-# The services core subscribes to on every speaker (speaker.py's
-# SUBSCRIPTION_SERVICES), as the emulator names them.
-CORE_SERVICES = {
-    "AlarmClock",
-    "AVTransport",
-    "ContentDirectory",
-    "DeviceProperties",
-    "RenderingControl",
-    "ZoneGroupTopology",
-}
 # Core waits this long for the first topology event before it falls back to
 # polling, and twice as long before set-up returns (2 s, so 4 s, on a real
 # network). Loopback events take milliseconds; 1 s keeps a wide margin.
 ZGS_SUBSCRIPTION_TIMEOUT = 1.0
-# What core's set-up changes in SoCo for the whole process: put back after
-# each test, so tests that drive SoCo without core see SoCo's defaults.
-SOCO_SETTINGS = (
-    (soco_config, "EVENTS_MODULE"),
-    (soco_config, "REQUEST_TIMEOUT"),
-    (soco_config, "ZGT_EVENT_FALLBACK"),
-    (soco_config, "EVENT_LISTENER_IP"),
-    (soco_config, "EVENT_ADVERTISE_IP"),
-    (zonegroupstate, "EVENT_CACHE_TIMEOUT"),
-)
-# SSDP's network I/O, patched out as core's own Sonos tests do: no multicast.
-SILENT_SSDP = (
-    "homeassistant.components.ssdp.Scanner._async_start_ssdp_listeners",
-    "homeassistant.components.ssdp.Scanner._async_stop_ssdp_listeners",
-    "homeassistant.components.ssdp.Scanner.async_scan",
-    "homeassistant.components.ssdp.Server._async_start_upnp_servers",
-    "homeassistant.components.ssdp.Server._async_stop_upnp_servers",
-)
 
 # Loggers whose warnings count here: core's Sonos, SoCo, and ours.
 WATCHED = ("homeassistant.components.sonos", "soco", "custom_components.sonos_chime")

@@ -27,6 +27,7 @@ from .models import (
 )
 from .overlay import OverlaySession
 from .record import make_record, record_groups, record_request
+from .snapshot import PLAYING
 from .topology import first_answer
 
 _LOGGER = logging.getLogger(__name__)
@@ -83,15 +84,8 @@ class ChimeEngine:
         if duration is None:
             duration = probe_duration(request.media_url)
         household_id = self._household_id or self.household().household_id
-        lock = household_lock(household_id)
-        if not lock.acquire(timeout=self.busy_timeout):
-            raise HouseholdBusyError(
-                f"Another chime kept the household busy for {self.busy_timeout:.0f} s"
-            )
-        try:
+        with self._holding(household_id):
             return self._chime(request, duration, on_record)
-        finally:
-            lock.release()
 
     def recover(self, record: Mapping[str, Any]) -> ChimeResult:
         """Put back what a chime cut short by a crash left, from its record.
@@ -100,13 +94,19 @@ class ChimeEngine:
         as their source, or the recorded source paused where it played. A
         group someone changed since is reported and left as it is.
         """
-        lock = household_lock(record["household_id"])
+        with self._holding(record["household_id"]):
+            return self._recover(record)
+
+    @contextmanager
+    def _holding(self, household_id: str) -> Iterator[None]:
+        """The household to this call alone, or HouseholdBusyError in time."""
+        lock = household_lock(household_id)
         if not lock.acquire(timeout=self.busy_timeout):
             raise HouseholdBusyError(
                 f"Another chime kept the household busy for {self.busy_timeout:.0f} s"
             )
         try:
-            return self._recover(record)
+            yield
         finally:
             lock.release()
 
@@ -452,7 +452,7 @@ def _start_clips(
 def _end_clips(groups: list[GroupChime], statuses: dict[str, str]) -> None:
     """Each speaker's clip as it ended; the music never stopped."""
     for group in groups:
-        playing = group.transport is not None and group.transport.state == "PLAYING"
+        playing = group.transport is not None and group.transport.state == PLAYING
         for speaker in group.speakers:
             status = statuses.get(speaker.zone.uid)
             speaker.resumed(playing)

@@ -14,6 +14,7 @@ from .errors import (
     UnknownZoneError,
 )
 from .models import (
+    ChimeMedia,
     ChimeMode,
     ChimeRequest,
     ChimeResult,
@@ -29,6 +30,7 @@ from .topology import discover_hosts, probe_household
 __all__ = [
     "ChimeEngine",
     "ChimeError",
+    "ChimeMedia",
     "ChimeMode",
     "ChimeRequest",
     "ChimeResult",

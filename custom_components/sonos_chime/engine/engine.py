@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 import logging
@@ -16,6 +17,7 @@ from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneEr
 from .group import START_TIMEOUT, GroupChime, Speaker, describe, new_speaker
 from .media_probe import probe_duration
 from .models import (
+    ChimeMedia,
     ChimeMode,
     ChimeRequest,
     ChimeResult,
@@ -79,13 +81,14 @@ class ChimeEngine:
         speaker afterwards is reported in the result. ``on_record`` gets what
         will be restored (record.py) before the first speaker is touched, to
         keep where a crash cannot reach it.
+
+        A sequence (``request.followed_by``) plays piece after piece within
+        one pause and one restore; every piece is fetched before anything is.
         """
-        duration = request.duration
-        if duration is None:
-            duration = probe_duration(request.media_url)
+        pieces = tuple(_measured(piece) for piece in request.sequence)
         household_id = self._household_id or self.household().household_id
         with self._holding(household_id):
-            return self._chime(request, duration, on_record)
+            return self._chime(request, pieces, on_record)
 
     def recover(self, record: Mapping[str, Any]) -> ChimeResult:
         """Put back what a chime cut short by a crash left, from its record.
@@ -170,7 +173,7 @@ class ChimeEngine:
     def _chime(
         self,
         request: ChimeRequest,
-        duration: float | None,
+        pieces: tuple[ChimeMedia, ...],
         on_record: OnRecord | None,
     ) -> ChimeResult:
         started_at = datetime.now(UTC)
@@ -206,20 +209,45 @@ class ChimeEngine:
                     group.chimed_by(ChimeMode.INTERRUPT)
                 if on_record is not None:
                     _keep(on_record, make_record(info.household_id, request, pausing))
-                each(lambda group: group.get_ready(together), pausing)
-                if clips is not None and overlaid:
-                    _start_clips(overlaid, clips, request)
-                each(GroupChime.play, pausing)
-                each(
-                    lambda g: g.wait_end(duration, self.end_margin, self.poll_interval),
-                    pausing,
+                each(lambda group: group.get_ready(together, pieces[0]), pausing)
+                overlay = (
+                    _ClipChime(overlaid, clips, request)
+                    if clips is not None and overlaid
+                    else None
                 )
-                if clips is not None and overlaid:
-                    bound = (duration or START_TIMEOUT * 6) + self.end_margin
-                    _end_clips(overlaid, clips.wait(bound + START_TIMEOUT))
+                self._sequence(pieces, pausing, overlay, each)
             finally:
                 self._put_back(pausing, each, together)
-        return self._result(groups, left_out, started_at, duration)
+        return self._result(groups, left_out, started_at, _total(pieces))
+
+    def _sequence(
+        self,
+        pieces: tuple[ChimeMedia, ...],
+        pausing: list[GroupChime],
+        overlay: _ClipChime | None,
+        each: Each,
+    ) -> None:
+        """Every piece everywhere at once, the next once it has ended everywhere.
+
+        The first piece is loaded already. A group that fails a piece sits out
+        the rest, silenced at once; it is put back with the others, in the one
+        restore (one topology check) every chime ends with.
+        """
+        live = [group for group in pausing if group.active]
+        wait_end = partial(
+            GroupChime.wait_end, margin=self.end_margin, poll=self.poll_interval
+        )
+        for index, piece in enumerate(pieces):
+            if index:
+                each(GroupChime.stop_chime, [g for g in live if not g.active])
+                live = [group for group in live if group.active]
+                each(partial(GroupChime.load, piece=piece), live)
+            if overlay is not None:
+                overlay.start(piece)
+            each(GroupChime.play, live)
+            each(wait_end, live)
+            if overlay is not None:
+                overlay.end(piece, self.end_margin, more=index + 1 < len(pieces))
 
     def _put_back(
         self, groups: list[GroupChime], each: Each, together: Together
@@ -429,41 +457,80 @@ def _overlaid(
     return overlaid
 
 
-def _start_clips(
-    groups: list[GroupChime], clips: OverlaySession, request: ChimeRequest
-) -> None:
-    """Every clip loaded at once, as the paused groups start to play."""
-    volumes = {
-        speaker.zone.uid: request.volume
-        for group in groups
-        for speaker in group.speakers
-        if speaker.zone.uid not in request.exclude_uids
-    }
-    before = time.monotonic()
-    errors = clips.start(volumes, request.media_url)
-    after = time.monotonic()
-    for group in groups:
-        group.play_times = (before, after)
-        for speaker in group.speakers:
-            if (error := errors.get(speaker.zone.uid)) is not None:
-                speaker.fail(Reason.UPNP_ERROR, f"clip: {error}")
+@dataclass(slots=True)
+class _ClipChime:
+    """The overlaid groups' clips, piece after piece: the music never stops."""
+
+    groups: list[GroupChime]
+    clips: OverlaySession
+    request: ChimeRequest
+
+    def start(self, piece: ChimeMedia) -> None:
+        """This piece's clip on every speaker still in the chime, all at once.
+
+        A speaker whose clip failed sits out the rest of the sequence.
+        """
+        volumes = {
+            speaker.zone.uid: self.request.volume
+            for group in self.groups
+            for speaker in group.speakers
+            if speaker.zone.uid not in self.request.exclude_uids
+            and speaker.result.outcome is not Outcome.FAILED
+        }
+        before = time.monotonic()
+        errors = self.clips.start(volumes, piece.url)
+        after = time.monotonic()
+        for group in self.groups:
+            if group.play_times is None:  # the chime's start: its first piece
+                group.play_times = (before, after)
+            for speaker in group.speakers:
+                if (error := errors.get(speaker.zone.uid)) is not None:
+                    speaker.fail(Reason.UPNP_ERROR, f"clip: {error}")
+
+    def end(self, piece: ChimeMedia, margin: float, *, more: bool) -> None:
+        """Each speaker's clip as it ended; one still sounding is cut if more follow."""
+        bound = (piece.duration or START_TIMEOUT * 6) + margin
+        statuses = self.clips.wait(bound + START_TIMEOUT)
+        for group in self.groups:
+            playing = group.transport is not None and group.transport.state == PLAYING
+            for speaker in group.speakers:
+                speaker.resumed(playing)
+                if (status := statuses.get(speaker.zone.uid)) is not None:
+                    _clip_ended(speaker, status)
+        if more:
+            self.clips.dismiss(
+                uid for uid, status in statuses.items() if status != "DONE"
+            )
 
 
-def _end_clips(groups: list[GroupChime], statuses: dict[str, str]) -> None:
-    """Each speaker's clip as it ended; the music never stopped."""
-    for group in groups:
-        playing = group.transport is not None and group.transport.state == PLAYING
-        for speaker in group.speakers:
-            status = statuses.get(speaker.zone.uid)
-            speaker.resumed(playing)
-            if status is None or status == "DONE":
-                continue
-            if status in ("INTERRUPTED", "DISMISSED"):
-                speaker.fail(Reason.CLIP_CUT_SHORT, f"The clip ended {status}")
-            elif status in ("ACTIVE", "UNKNOWN"):
-                speaker.fail(Reason.TIMEOUT, "The clip did not end in time")
-            else:
-                speaker.fail(Reason.MEDIA_UNPLAYABLE, f"The clip failed: {status}")
+def _clip_ended(speaker: Speaker, status: str) -> None:
+    """What a clip's last status means for its zone."""
+    if status == "DONE":
+        return
+    if status in ("INTERRUPTED", "DISMISSED"):
+        speaker.fail(Reason.CLIP_CUT_SHORT, f"The clip ended {status}")
+    elif status in ("ACTIVE", "UNKNOWN"):
+        speaker.fail(Reason.TIMEOUT, "The clip did not end in time")
+    else:
+        speaker.fail(Reason.MEDIA_UNPLAYABLE, f"The clip failed: {status}")
+
+
+def _measured(piece: ChimeMedia) -> ChimeMedia:
+    """The piece with its length, read from its URL when not given.
+
+    Raises MediaUnavailableError for a piece the speakers could not fetch.
+    """
+    if piece.duration is not None:
+        return piece
+    return replace(piece, duration=probe_duration(piece.url))
+
+
+def _total(pieces: tuple[ChimeMedia, ...]) -> float | None:
+    """The sequence's length, when every piece's is known."""
+    durations = [piece.duration for piece in pieces]
+    if any(duration is None for duration in durations):
+        return None
+    return sum(duration for duration in durations if duration is not None)
 
 
 def _keep(on_record: OnRecord, record: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import pairwise
 import logging
 import time
 
@@ -16,6 +17,7 @@ from soco import SoCo
 from soco.exceptions import SoCoUPnPException
 
 from .models import (
+    ChimeMedia,
     ChimeMode,
     ChimeRequest,
     Outcome,
@@ -99,6 +101,78 @@ class Speaker:
 
 
 @dataclass(slots=True)
+class PieceRun:
+    """One piece of the chime on a coordinator, from load to its real end.
+
+    Apart from GroupChime because a sequence plays several, one after another,
+    each with its own start, end and bound. It raises or returns what went
+    wrong; the group decides what that means for its zones.
+    """
+
+    media: ChimeMedia
+    play_times: tuple[float, float] | None = None
+    played_at: float | None = None
+    ended: bool = False
+    ended_at: float | None = None
+
+    def load(self, device: SoCo) -> None:
+        """Loaded, not started: every group starts it at once."""
+        device.play_uri(self.media.url, title=self.media.title, start=False)
+
+    def play(self, device: SoCo) -> None:
+        """Start it; the speaker starts sounding once it has fetched the file."""
+        before = time.monotonic()
+        device.play()
+        self.play_times = (before, time.monotonic())
+
+    def wait_end(
+        self, device: SoCo, margin: float, poll: float
+    ) -> tuple[Reason, str] | None:
+        """Poll until the speaker says the piece is over, bounded by its length."""
+        duration = self.media.duration
+        started = self.play_times[1] if self.play_times else time.monotonic()
+        deadline = started + START_TIMEOUT
+        polls = 0
+        while True:
+            state = device.get_current_transport_info()["current_transport_state"]
+            now = time.monotonic()
+            if state == PLAYING and self.played_at is None:
+                self.played_at = now
+                deadline = now + (duration or START_TIMEOUT * 6) + margin
+            if state not in (PLAYING, TRANSITIONING):
+                self.ended = True
+                break
+            polls += 1
+            if self.played_at is not None and polls % 3 == 0:
+                track_uri = device.get_current_track_info()["uri"]
+                if track_uri != self.media.url:
+                    break
+            if now >= deadline:
+                self.ended_at = now
+                return Reason.TIMEOUT, "Chime did not end in time"
+            time.sleep(self._next_poll(poll, now))
+        self.ended_at = time.monotonic()
+        if self.played_at is None and (
+            duration is None or self.ended_at - started < duration / 2
+        ):
+            return Reason.MEDIA_UNPLAYABLE, "The speaker could not play the chime"
+        return None
+
+    def _next_poll(self, poll: float, now: float) -> float:
+        """Poll slowly while the piece plays and closely as its end draws near.
+
+        Every poll costs the speaker a request; the end is what costs silence.
+        """
+        duration = self.media.duration
+        if self.played_at is None or duration is None:
+            return poll
+        remaining = self.played_at + duration - now
+        if remaining > 2 * poll:
+            return min(remaining - poll, 1.0)
+        return poll / 3
+
+
+@dataclass(slots=True)
 class GroupChime:
     """A coordinator and its members, chimed and restored as one."""
 
@@ -109,10 +183,11 @@ class GroupChime:
     paused: bool = False
     loaded: bool = False
     source_restored: bool = False
-    ended: bool = False
     active: bool = True
+    # The first piece's start: the chime's start, compared across groups.
     play_times: tuple[float, float] | None = None
-    played_at: float | None = None
+    # Every piece loaded so far, in order; the last is the one on the speaker.
+    runs: list[PieceRun] = field(default_factory=list)
     interrupted_at: float | None = None
     wait: dict[str, float] = field(default_factory=dict)
 
@@ -179,8 +254,8 @@ class GroupChime:
             return
         state = wait_settled(device)
         uri = device.avTransport.GetMediaInfo([("InstanceID", 0)])["CurrentURI"]
-        if uri == self.request.media_url:
-            self.loaded = True  # the chime (still) holds the source
+        if uri in {piece.url for piece in self.request.sequence}:
+            self.loaded = True  # a piece of the chime (still) holds the source
         elif uri == transport.uri and state != PLAYING == transport.state:
             self.paused = transport.kind not in INPUTS  # paused, not yet loaded
         else:
@@ -246,14 +321,16 @@ class GroupChime:
             )
 
     def get_ready(
-        self, together: Callable[[Iterable[Callable[[], None]]], None]
+        self,
+        together: Callable[[Iterable[Callable[[], None]]], None],
+        first: ChimeMedia,
     ) -> None:
         """Pause and record, then set the chime's volumes and load it at once."""
         self.interrupt()
         together(
             [
                 *(partial(self.prepare_speaker, speaker) for speaker in self.speakers),
-                self.load,
+                partial(self.load, first),
             ]
         )
 
@@ -279,84 +356,55 @@ class GroupChime:
         )
         self.resume(quiet=quiet)
 
-    # Phase 3 and 4: load, then play in step with the other groups.
-    def load(self) -> None:
-        """Load the chime without starting it, so every group can start at once."""
+    # Phase 3 to 5, once per piece: load, play in step with the other groups, end.
+    def load(self, piece: ChimeMedia) -> None:
+        """Load a piece without starting it, so every group can start at once."""
         if self.active:
-            self._guard("load", self._load)
+            run = PieceRun(piece)
+            self.runs.append(run)
+            self._guard(self._located("load"), partial(self._load, run))
 
-    def _load(self) -> None:
+    def _load(self, run: PieceRun) -> None:
         self.loaded = True  # recorded first: from here on the source may be gone
-        self.coordinator.soco.play_uri(
-            self.request.media_url, title=self.request.title, start=False
-        )
+        run.load(self.coordinator.soco)
 
     def play(self) -> None:
-        """Start the loaded chime."""
-        if self.active:
-            self._guard("start", self._play)
+        """Start the loaded piece."""
+        if self.active and self.runs:
+            self._guard(self._located("start"), self._play)
 
     def _play(self) -> None:
-        before = time.monotonic()
-        self.coordinator.soco.play()
-        self.play_times = (before, time.monotonic())
+        run = self.runs[-1]
+        run.play(self.coordinator.soco)
+        if self.play_times is None:
+            self.play_times = run.play_times
 
-    # Phase 5: the real end.
-    def wait_end(self, duration: float | None, margin: float, poll: float) -> None:
-        """Poll until the speaker says the chime is over, bounded by its length."""
-        if self.active and self.play_times:
-            self._guard("playback", lambda: self._wait_end(duration, margin, poll))
-
-    def _wait_end(self, duration: float | None, margin: float, poll: float) -> None:
-        device = self.coordinator.soco
-        started = self.play_times[1] if self.play_times else time.monotonic()
-        deadline = started + START_TIMEOUT
-        polls = 0
-        while True:
-            state = device.get_current_transport_info()["current_transport_state"]
-            now = time.monotonic()
-            if state == PLAYING and self.played_at is None:
-                self.played_at = now
-                deadline = now + (duration or START_TIMEOUT * 6) + margin
-            if state not in (PLAYING, TRANSITIONING):
-                self.ended = True
-                break
-            polls += 1
-            if self.played_at is not None and polls % 3 == 0:
-                track_uri = device.get_current_track_info()["uri"]
-                if track_uri != self.request.media_url:
-                    break
-            if now >= deadline:
-                self.wait["end"] = now - started
-                self._end(Outcome.FAILED, Reason.TIMEOUT, "Chime did not end in time")
-                return
-            time.sleep(self._next_poll(duration, poll, now))
-        self.wait["end"] = time.monotonic() - started
-        if self.played_at is None and (
-            duration is None or self.wait["end"] < duration / 2
-        ):
-            self._end(
-                Outcome.FAILED,
-                Reason.MEDIA_UNPLAYABLE,
-                "The speaker could not play the chime",
+    def wait_end(self, margin: float, poll: float) -> None:
+        """Until the speaker says the piece is over; a failure ends the group."""
+        run = self.runs[-1] if self.runs else None
+        if self.active and run is not None and run.play_times:
+            self._guard(
+                self._located("playback"),
+                partial(self._wait_end, run, margin, poll),
             )
 
-    def _next_poll(self, duration: float | None, poll: float, now: float) -> float:
-        """Poll slowly while the chime plays and closely as its end draws near.
+    def _wait_end(self, run: PieceRun, margin: float, poll: float) -> None:
+        failure = run.wait_end(self.coordinator.soco, margin, poll)
+        if self.play_times is not None and run.ended_at is not None:
+            # From the first piece's start: the whole sequence, gaps included.
+            self.wait["end"] = run.ended_at - self.play_times[1]
+        if failure is not None:
+            reason, detail = failure
+            self._end(Outcome.FAILED, reason, self._located(detail))
 
-        Every poll costs the speaker a request; the end is what costs silence.
-        """
-        if self.played_at is None or duration is None:
-            return poll
-        remaining = self.played_at + duration - now
-        if remaining > 2 * poll:
-            return min(remaining - poll, 1.0)
-        return poll / 3
+    def _located(self, text: str) -> str:
+        """Which piece a failure came from, once there is more than one."""
+        return text if len(self.runs) <= 1 else f"{text} (piece {len(self.runs)})"
 
     # Phase 6: restore, always.
     def stop_chime(self) -> None:
         """Silence the chime if it is still sounding (time-out, error)."""
-        if not self.loaded or self.ended:
+        if not self.loaded or (self.runs and self.runs[-1].ended):
             return
         try:
             device = self.coordinator.soco
@@ -534,6 +582,18 @@ class GroupChime:
                 speaker.result.timings["start"] = self.play_times[1] - first_play
             if "end" in self.wait:
                 speaker.result.timings["end"] = self.wait["end"]
+            if (gaps := _gaps(self.runs)) is not None:
+                speaker.result.timings["gaps"] = gaps
+
+
+def _gaps(runs: list[PieceRun]) -> float | None:
+    """Silence between pieces, all together: what a sequence costs over one file."""
+    gaps = [
+        after.played_at - before.ended_at
+        for before, after in pairwise(runs)
+        if before.ended_at is not None and after.played_at is not None
+    ]
+    return sum(gaps) if gaps else None
 
 
 def _pause_at(device: SoCo, transport: Transport) -> None:

@@ -91,10 +91,26 @@ class HouseholdInfo:
         return groups
 
 
+def _check_url(url: str) -> None:
+    """Speakers fetch media over http(s) only; anything else fails mid-chime."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"media must be an http(s) URL, got {url!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ChimeMedia:
+    """One piece of a chime's sequence."""
+
+    url: str
+    duration: float | None = None
+    title: str = "Chime"
+
+
 @dataclass(frozen=True, slots=True)
 class ChimeRequest:
     """One chime: what to play, where, how loud."""
 
+    # The first piece; followed_by plays after it, in order.
     media_url: str
     duration: float | None = None
     # Where: zone names as a person types them, or uids as the household
@@ -107,6 +123,13 @@ class ChimeRequest:
     mode: ChimeMode = ChimeMode.INTERRUPT
     # Zones that must not hear it: left out, or muted while their group chimes.
     exclude_uids: frozenset[str] = frozenset()
+    followed_by: tuple[ChimeMedia, ...] = ()
+
+    @property
+    def sequence(self) -> tuple[ChimeMedia, ...]:
+        """Every piece in the order it plays, the first one included."""
+        first = ChimeMedia(url=self.media_url, duration=self.duration, title=self.title)
+        return (first, *self.followed_by)
 
     def __post_init__(self) -> None:
         """Refuse values a speaker would reject halfway through a chime."""
@@ -114,8 +137,8 @@ class ChimeRequest:
             raise ValueError(f"volume must be 0-100, got {self.volume}")
         if self.zones is not None and self.zone_uids is not None:
             raise ValueError("zones are named or given by uid, not both")
-        if not self.media_url.startswith(("http://", "https://")):
-            raise ValueError(f"media must be an http(s) URL, got {self.media_url!r}")
+        for piece in self.sequence:
+            _check_url(piece.url)
 
 
 @dataclass(slots=True)

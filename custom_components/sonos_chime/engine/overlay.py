@@ -83,12 +83,22 @@ class OverlaySession:
         return self._run(self._probe_all(zones), CONNECT_TIMEOUT * 3 + len(zones))
 
     def start(self, volumes: dict[str, int | None], url: str) -> dict[str, str]:
-        """Load the clip on every speaker at once; the errors, by uid."""
+        """Load the clip on every speaker at once; the errors, by uid.
+
+        Called once per piece of a sequence: wait() then follows this piece's
+        clips only, on the speakers given here.
+        """
         return self._run(self._start_all(volumes, url), CONNECT_TIMEOUT * 3)
 
     def wait(self, bound: float) -> dict[str, str]:
         """Each clip's last status, once all have ended or ``bound`` s passed."""
         return self._run(self._wait_all(bound), bound + CONNECT_TIMEOUT)
+
+    def dismiss(self, uids: Iterable[str]) -> None:
+        """Cancel these speakers' clips that still sound: a sequence moved on."""
+        uids = list(uids)
+        if uids:
+            self._run(self._dismiss_all(uids), CONNECT_TIMEOUT * 2)
 
     def close(self) -> None:
         """Every connection closed, the loop stopped and its thread joined."""
@@ -170,12 +180,22 @@ class OverlaySession:
     async def _start_all(
         self, volumes: dict[str, int | None], url: str
     ) -> dict[str, str]:
+        for clip in self._clips.values():
+            self._forget(clip)
         loads = {
             uid: self._load(self._clips[uid], url, volume)
             for uid, volume in volumes.items()
         }
         errors = await asyncio.gather(*loads.values())
         return {uid: error for uid, error in zip(loads, errors, strict=True) if error}
+
+    @staticmethod
+    def _forget(clip: Clip) -> None:
+        """Ready for the next piece: the last clip's end no longer counts."""
+        clip.clip_id = clip.status = clip.error = None
+        clip.ended = asyncio.Event()
+        if clip.reader is None or clip.reader.done():
+            clip.ended.set()  # no events will come to say it ended
 
     async def _load(self, clip: Clip, url: str, volume: int | None) -> str | None:
         try:
@@ -198,6 +218,22 @@ class OverlaySession:
         return {
             clip.zone.uid: clip.error or clip.status or "UNKNOWN" for clip in loaded
         }
+
+    async def _dismiss_all(self, uids: list[str]) -> None:
+        clips = [self._clips[uid] for uid in uids if uid in self._clips]
+        await asyncio.gather(
+            *(self._dismiss(clip) for clip in clips if clip.clip_id is not None)
+        )
+
+    @staticmethod
+    async def _dismiss(clip: Clip) -> None:
+        if clip.clip_id is None or clip.status in ENDED:
+            return
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                await clip.commands.cancel_clip(clip.clip_id)
+        except _ERRORS as err:
+            _LOGGER.debug("Could not dismiss %s's clip: %s", clip.zone.name, err)
 
     async def _close_all(self) -> None:
         for clip in self._clips.values():

@@ -13,7 +13,7 @@ from dataclasses import asdict
 import time
 from typing import TYPE_CHECKING, Any
 
-from .models import ChimeRequest, Zone
+from .models import ChimeMedia, ChimeRequest, Zone
 from .snapshot import Rendering, Transport
 from .sources import SourceKind
 
@@ -32,6 +32,9 @@ def make_record(
         "household_id": household_id,
         "saved_at": time.time(),
         "media_url": request.media_url,
+        # Every later piece of a sequence: any of them marks a group as the
+        # chime's. Records saved before sequences have none.
+        "followed_by": [piece.url for piece in request.followed_by],
         "volume": request.volume,
         "exclude_uids": sorted(request.exclude_uids),
         "groups": [
@@ -59,6 +62,7 @@ def record_request(record: Mapping[str, Any]) -> ChimeRequest:
         media_url=record["media_url"],
         volume=record["volume"],
         exclude_uids=frozenset(record["exclude_uids"]),
+        followed_by=tuple(ChimeMedia(url) for url in record.get("followed_by", ())),
     )
 
 

@@ -62,7 +62,10 @@ def test_manifest_is_what_hassfest_wants() -> None:
     ]
     # SoCo's log lines are ours too (debug logging, attribution), as for core's Sonos.
     assert manifest["loggers"] == ["soco", "sonos_websocket"]
-    assert manifest["dependencies"] == ["http"]
+    # The chime library is a media source, and media sources are resolved.
+    assert manifest["dependencies"] == ["http", "media_source"]
+    # Messages are spoken by text-to-speech when it is set up.
+    assert manifest["after_dependencies"] == ["tts"]
     assert manifest["iot_class"] == "local_polling"
     assert manifest["integration_type"] == "hub"
     assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])

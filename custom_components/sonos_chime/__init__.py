@@ -28,8 +28,8 @@ from .entity import household_device_info, sonos_device
 from .guard import async_get_guard
 from .helpers import household_hosts
 from .issues import async_delete_entry_issues
+from .library import async_setup_media
 from .manager import ChimeManager
-from .media import async_setup_media
 from .schedule import played_store
 from .services import async_setup_services
 

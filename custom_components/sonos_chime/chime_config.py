@@ -18,9 +18,11 @@ from .const import (
     CONF_ALL_ZONES,
     CONF_ENABLED,
     CONF_MEDIA,
+    CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
     CONF_TIME,
+    CONF_TTS_ENGINE,
     CONF_TV,
     CONF_VOLUME,
     CONF_WEEKDAYS,
@@ -47,6 +49,9 @@ class ChimeConfig:
     enabled: bool
     # Chimes saved before modes existed interrupt, as they always did.
     mode: ChimeMode = ChimeMode.INTERRUPT
+    # Spoken after the chime, by this text-to-speech engine (None: the default).
+    message: str | None = None
+    tts_engine: str | None = None
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
@@ -65,6 +70,8 @@ class ChimeConfig:
             tv=TvMode(data.get(CONF_TV, TvMode.SKIP)),
             enabled=bool(data.get(CONF_ENABLED, True)),
             mode=ChimeMode(data.get(CONF_MODE, ChimeMode.INTERRUPT)),
+            message=data.get(CONF_MESSAGE) or None,
+            tts_engine=data.get(CONF_TTS_ENGINE) or None,
         )
 
 

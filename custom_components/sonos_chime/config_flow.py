@@ -10,6 +10,7 @@ import re
 from types import MappingProxyType
 from typing import Any, cast, override
 
+from homeassistant.components.tts.const import DOMAIN as TTS_DOMAIN
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntry,
@@ -30,6 +31,8 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -38,6 +41,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
     TimeSelector,
 )
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
@@ -50,9 +54,11 @@ from .const import (
     CONF_ENABLED,
     CONF_HOSTS,
     CONF_MEDIA,
+    CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
     CONF_TIME,
+    CONF_TTS_ENGINE,
     CONF_TV,
     CONF_VOLUME,
     CONF_WEEKDAYS,
@@ -82,7 +88,8 @@ from .helpers import (
     zone_names,
     zone_summary,
 )
-from .media import LibraryChime, async_list_library, async_resolve_media
+from .library import LibraryChime, async_list_library
+from .media import async_check_media, check_tts_engine
 from .schedule import WEEKDAYS
 
 CONF_HOUSEHOLD = "household"
@@ -565,8 +572,10 @@ def _zone_subentry_titles(entry: ConfigEntry) -> dict[str, str]:
     }
 
 
-# What async_resolve_media refuses a chime's media for, shown on the field.
-MEDIA_ERRORS = frozenset({"media_not_found", "invalid_media_scheme", "invalid_media"})
+# What async_check_media refuses a chime's media for, shown on the field.
+MEDIA_ERRORS = frozenset(
+    {"media_not_found", "invalid_media_scheme", "invalid_media", "media_unresolvable"}
+)
 
 
 class ChimeSubentryFlow(_HouseholdSubentryFlow):
@@ -652,7 +661,7 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
 
         media = user_input[CONF_MEDIA].strip()
         try:
-            await async_resolve_media(self.hass, media)
+            await async_check_media(self.hass, media)
         except ServiceValidationError as err:
             errors[CONF_MEDIA] = (
                 err.translation_key
@@ -663,6 +672,15 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             # The file is there, but the speakers could not be told where.
             LOGGER.debug("Cannot check media %s: %s", media, err)
             errors["base"] = "no_internal_url"
+
+        # A message is checked, not spoken: speaking may cost, and takes time.
+        message = (user_input.get(CONF_MESSAGE) or "").strip()
+        engine = user_input.get(CONF_TTS_ENGINE) or None
+        if message:
+            try:
+                check_tts_engine(self.hass, engine)
+            except ServiceValidationError as err:
+                errors[CONF_TTS_ENGINE] = err.translation_key or "no_tts"
 
         # A chime that would play nowhere is refused where it can be fixed.
         zones = unique(user_input.get(CONF_ZONES, []))
@@ -685,6 +703,10 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             CONF_MODE: user_input[CONF_MODE],
             CONF_ENABLED: user_input[CONF_ENABLED],
         }
+        if message:
+            data[CONF_MESSAGE] = message
+            if engine is not None:
+                data[CONF_TTS_ENGINE] = engine
         if (volume := user_input.get(CONF_VOLUME)) is not None:
             # Checked here, not by the selector, whose message shows a float.
             if 0 <= volume <= 100 and float(volume).is_integer():
@@ -742,6 +764,12 @@ def _chime_schema(
                     mode=SelectSelectorMode.DROPDOWN,
                     sort=False,
                 )
+            ),
+            probatio.Optional(CONF_MESSAGE): TextSelector(
+                TextSelectorConfig(multiline=True)
+            ),
+            probatio.Optional(CONF_TTS_ENGINE): EntitySelector(
+                EntitySelectorConfig(domain=TTS_DOMAIN)
             ),
             probatio.Optional(CONF_VOLUME): NumberSelector(
                 NumberSelectorConfig(

@@ -26,6 +26,8 @@ ATTR_ZONES: Final = "zones"
 ATTR_VOLUME: Final = "volume"
 ATTR_TV: Final = "tv"
 ATTR_MODE: Final = "mode"
+ATTR_MESSAGE: Final = "message"
+ATTR_TTS_ENGINE: Final = "tts_engine"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 DEFAULT_TITLE: Final = "Chime"
 
@@ -42,7 +44,7 @@ CONF_ZONE_NAME: Final = "name"
 
 # Chime subentry data.
 CONF_NAME: Final = "name"
-CONF_MEDIA: Final = "media"  # library file name, /local/... path or http(s) URL
+CONF_MEDIA: Final = "media"  # library file, /local/... path, URL or media-source id
 CONF_VOLUME: Final = "volume"  # 0-100, absent: leave volumes as they are
 CONF_ZONES: Final = "zones"  # zone uids; empty: every chime zone
 CONF_TIME: Final = "time"  # "HH:MM:SS", local time
@@ -50,6 +52,8 @@ CONF_WEEKDAYS: Final = "weekdays"  # subset of schedule.WEEKDAYS
 CONF_TV: Final = "tv"  # engine.TvMode value
 CONF_MODE: Final = "mode"  # engine.ChimeMode value; absent: interrupt
 CONF_ENABLED: Final = "enabled"
+CONF_MESSAGE: Final = "message"  # spoken after the chime; absent: none
+CONF_TTS_ENGINE: Final = "tts_engine"  # tts entity or engine; absent: the default
 
 # Fired after every chime, scheduled or asked for, with the per-zone result.
 EVENT_CHIME_PLAYED: Final = "sonos_chime_played"

@@ -19,7 +19,7 @@ from .chime_config import ChimeConfig
 from .const import CONF_ZONE_NAME, DOMAIN
 from .data import SonosChimeConfigEntry
 from .engine import ChimeResult, Outcome, Reason
-from .media import async_resolve_media
+from .media import async_check_media
 
 # A file the user deletes shows up as a repair within this time.
 MEDIA_CHECK_INTERVAL: Final = timedelta(minutes=5)
@@ -103,9 +103,9 @@ class HouseholdRepairs:
                 continue
             if issue.data.get(ISSUE_ENTRY_ID) != self.entry.entry_id:
                 continue
-            if uid := _issue_key(issue_id, ISSUE_ZONE_UNREACHABLE):
-                obsolete = uid not in known_zones or (
-                    uid in present and issue.data.get(ISSUE_CAUSE) == CAUSE_MISSING
+            if zone_uid := _issue_key(issue_id, ISSUE_ZONE_UNREACHABLE):
+                obsolete = zone_uid not in known_zones or (
+                    zone_uid in present and issue.data.get(ISSUE_CAUSE) == CAUSE_MISSING
                 )
             elif subentry_id := _issue_key(issue_id, ISSUE_MISSING_MEDIA):
                 obsolete = subentry_id not in chimes
@@ -156,7 +156,7 @@ class HouseholdRepairs:
         """A chime whose local file is gone gets an issue; back, it goes away."""
         for chime_id, config in chimes:
             try:
-                await async_resolve_media(self.hass, config.media)
+                await async_check_media(self.hass, config.media)
             except ServiceValidationError as err:
                 missing = err.translation_key == "media_not_found"
             except HomeAssistantError:

@@ -23,11 +23,18 @@ from homeassistant.util.signal_type import SignalType
 from .chime_config import ChimeConfig, HouseholdConfig
 from .const import CONF_ENABLED, CONF_TIME, DOMAIN, EVENT_CHIME_PLAYED, LOGGER
 from .data import SonosChimeConfigEntry
-from .engine import ChimeEngine, ChimeRequest, ChimeResult, HouseholdInfo, Zone
+from .engine import (
+    ChimeEngine,
+    ChimeMedia,
+    ChimeRequest,
+    ChimeResult,
+    HouseholdInfo,
+    Zone,
+)
 from .guard import async_get_guard
 from .helpers import translate_chime_errors
 from .issues import HouseholdRepairs
-from .media import async_resolve_media
+from .media import async_resolve_media, async_resolve_message
 from .recovery import ChimeRecordStore
 from .schedule import HouseholdSchedules
 
@@ -256,6 +263,13 @@ class ChimeManager:
                 translation_key="no_chime_zones",
                 translation_placeholders={"chime": config.name},
             )
+        # After every other check: text-to-speech starts speaking once asked.
+        followed_by: tuple[ChimeMedia, ...] = ()
+        if config.message is not None:
+            message = await async_resolve_message(
+                self.hass, config.message, config.tts_engine
+            )
+            followed_by = (message.as_chime_media(),)
 
         request = ChimeRequest(
             media_url=media.url,
@@ -264,6 +278,7 @@ class ChimeManager:
             tv=config.tv,
             mode=config.mode,
             title=config.name,
+            followed_by=followed_by,
         )
         return await self.async_play(
             request, trigger=trigger, chime_id=subentry_id, zone_uids=targets

@@ -1,160 +1,62 @@
-"""The chime library: shipped chimes served by Home Assistant under /local."""
+"""What a chime plays, turned into URLs the speakers fetch.
 
-import asyncio
+A chime names its media as a person or the UI does: a library file name, a
+/local/... path, an http(s) URL, or a media-source id from Home Assistant's
+media browser (local media, the chime library, text-to-speech). A spoken
+message becomes a text-to-speech media-source id here. Each is resolved to an
+absolute URL on this instance's internal address, since the speakers are on
+the local network, with its duration wherever a file on disk tells it; the
+engine reads the others' from their URL.
+"""
+
 from dataclasses import dataclass
-import os
 from pathlib import Path, PurePosixPath
-import shutil
 from urllib.parse import quote, unquote, urlsplit
 
-from homeassistant.components.http import StaticPathConfig
+from homeassistant.components import media_source
+from homeassistant.components.media_player.browse_media import (
+    async_process_play_media_url,
+)
+from homeassistant.components.tts import (
+    async_resolve_engine,
+    generate_media_source_id as tts_media_source_id,
+)
+from homeassistant.components.tts.const import DOMAIN as TTS_DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.network import NoURLAvailableError, get_url
-from homeassistant.util.hass_dict import HassKey
 
-from .const import (
-    AUDIO_SUFFIXES,
-    DEFAULT_TITLE,
-    DOMAIN,
-    LIBRARY_DIR,
-    LOCAL_URL_PATH,
-    LOGGER,
-    WWW_DIR,
-)
-from .engine import read_file_duration
+from .const import DEFAULT_TITLE, DOMAIN, LIBRARY_DIR, LOCAL_URL_PATH
+from .engine import ChimeMedia, read_file_duration
+from .library import async_serve_local, www_dir
 
-SHIPPED_CHIMES_DIR = Path(__file__).parent / "chimes"
-DATA_MEDIA_READY: HassKey[bool] = HassKey(f"{DOMAIN}_media_ready")
-DATA_SERVING_LOCAL: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_serving_local")
-
-
-@dataclass(frozen=True, slots=True)
-class LibraryChime:
-    """One file of the chime library, as the UI lists it."""
-
-    name: str
-    duration: float | None
+# What the Sonos app shows for a message: its start, as a title.
+MESSAGE_TITLE_LENGTH = 40
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedMedia:
-    """What the engine needs to know about the requested media."""
+    """What the engine needs to know about one piece of a chime."""
 
     url: str
     duration: float | None
     title: str
 
-
-def www_dir(hass: HomeAssistant) -> Path:
-    """Home Assistant's config/www folder, served at /local."""
-    return Path(hass.config.path(WWW_DIR))
-
-
-def library_dir(hass: HomeAssistant) -> Path:
-    """The chime library: shipped chimes plus whatever the user drops in."""
-    return www_dir(hass) / LIBRARY_DIR
-
-
-async def async_setup_media(hass: HomeAssistant) -> None:
-    """Install the shipped chimes and make sure Home Assistant serves them.
-
-    Runs once per Home Assistant run.
-    """
-    if hass.data.get(DATA_MEDIA_READY):
-        return
-    hass.data[DATA_MEDIA_READY] = True
-
-    target = library_dir(hass)
-    try:
-        copied = await hass.async_add_executor_job(
-            install_chimes, SHIPPED_CHIMES_DIR, target
-        )
-    except OSError as err:
-        LOGGER.warning("Cannot install the shipped chimes in %s: %s", target, err)
-        return
-    if copied:
-        LOGGER.debug("Installed chimes %s in %s", copied, target)
-    await async_serve_local(hass)
-
-
-async def async_serve_local(hass: HomeAssistant) -> None:
-    """Serve config/www at /local when the frontend does not.
-
-    The frontend registers /local only when config/www existed at start-up.
-    On a fresh install it appears later (our library creates it), and every
-    /local file, the library's too, would 404 until a restart. The next start
-    serves the folder anyway; this only brings that forward.
-    """
-    lock = hass.data.setdefault(DATA_SERVING_LOCAL, asyncio.Lock())
-    async with lock:
-        if _local_is_served(hass):
-            return
-        www = www_dir(hass)
-        if not await hass.async_add_executor_job(www.is_dir):
-            return
-        LOGGER.debug("%s is not served, serving %s there", LOCAL_URL_PATH, www)
-        await hass.http.async_register_static_paths(
-            [StaticPathConfig(LOCAL_URL_PATH, str(www), cache_headers=False)]
-        )
-
-
-def install_chimes(source: Path, target: Path) -> list[str]:
-    """Copy every shipped chime the library lacks; never overwrite a file.
-
-    A file of the same name may be the user's own chime, so it wins. Each copy
-    goes through a temporary name, so a half-written file is never served.
-    """
-    target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    if not source.is_dir():
-        return copied
-    for chime in sorted(source.iterdir()):
-        destination = target / chime.name
-        if not chime.is_file() or destination.exists():
-            continue
-        partial = target / f".{chime.name}.partial"
-        shutil.copyfile(chime, partial)
-        os.replace(partial, destination)
-        copied.append(chime.name)
-    return copied
-
-
-def _local_is_served(hass: HomeAssistant) -> bool:
-    """Whether something (the frontend) already serves /local."""
-    return any(
-        resource.canonical == LOCAL_URL_PATH
-        for resource in hass.http.app.router.resources()
-    )
-
-
-async def async_list_library(hass: HomeAssistant) -> list[LibraryChime]:
-    """The chimes in the library with their durations, sorted by name."""
-    return await hass.async_add_executor_job(list_library, library_dir(hass))
-
-
-def list_library(directory: Path) -> list[LibraryChime]:
-    """Blocking part of async_list_library."""
-    if not directory.is_dir():
-        return []
-    return [
-        LibraryChime(name=path.name, duration=read_file_duration(path))
-        for path in sorted(directory.iterdir(), key=lambda p: p.name.casefold())
-        if path.is_file()
-        and not path.name.startswith(".")
-        and path.suffix.lower() in AUDIO_SUFFIXES
-    ]
+    def as_chime_media(self) -> ChimeMedia:
+        """The piece as the engine plays it after the chime."""
+        return ChimeMedia(url=self.url, duration=self.duration, title=self.title)
 
 
 async def async_resolve_media(hass: HomeAssistant, media: str) -> ResolvedMedia:
-    """Turn the action's media field into the URL the speakers fetch.
+    """Turn a chime's media into the URL the speakers fetch.
 
-    Accepts an http(s) URL (handed over unchanged; the engine reads its
-    duration), a /local/... path, or the file name of a library chime. Local
-    files must exist and are handed over as an absolute URL on this instance's
-    internal address, with their duration read from disk.
+    An http(s) URL is handed over unchanged (the engine reads its duration).
+    A /local/... path or a library file name must exist, and goes over as a
+    URL on the internal address with its duration read from disk.
     """
     media = media.strip()
+    if media_source.is_media_source_id(media):
+        return await _async_resolve_media_source(hass, media)
     parts = urlsplit(media)
     if parts.scheme:
         if parts.scheme.lower() not in ("http", "https"):
@@ -188,17 +90,106 @@ async def async_resolve_media(hass: HomeAssistant, media: str) -> ResolvedMedia:
         )
     # config/www may have been created since start-up, by the user.
     await async_serve_local(hass)
+    url = f"{internal_url(hass)}{LOCAL_URL_PATH}/{quote('/'.join(segments))}"
+    return ResolvedMedia(url, duration, _title(segments[-1]))
 
+
+async def async_check_media(hass: HomeAssistant, media: str) -> None:
+    """Refuse a chime's media as async_resolve_media would, but speak nothing.
+
+    Checks run when a chime is saved and every few minutes: a text-to-speech
+    id only needs its engine, where resolving it would have the engine speak.
+    """
+    media = media.strip()
+    if media_source.is_media_source_id(media):
+        try:
+            item = media_source.MediaSourceItem.from_uri(hass, media, None)
+        except ValueError as err:
+            raise _unresolvable(media, err) from err
+        if item.domain == TTS_DOMAIN:
+            check_tts_engine(hass, item.identifier.partition("?")[0] or None)
+            return
+    await async_resolve_media(hass, media)
+
+
+async def async_resolve_message(
+    hass: HomeAssistant, message: str, engine: str | None
+) -> ResolvedMedia:
+    """A spoken message from a text-to-speech engine; None picks the default.
+
+    The engine starts speaking here, so the message is ready, or refused,
+    before any speaker is touched.
+    """
+    message = message.strip()
+    if not message:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="empty_message"
+        )
+    check_tts_engine(hass, engine)
+    media = tts_media_source_id(hass, message, engine=engine)
+    resolved = await _async_resolve_media_source(hass, media)
+    title = message
+    if len(title) > MESSAGE_TITLE_LENGTH:
+        title = f"{title[: MESSAGE_TITLE_LENGTH - 1].rstrip()}…"
+    return ResolvedMedia(resolved.url, resolved.duration, title)
+
+
+def check_tts_engine(hass: HomeAssistant, engine: str | None) -> None:
+    """Refuse a message nobody could speak: no text-to-speech, or no such engine."""
+    if TTS_DOMAIN not in hass.config.components:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="no_tts"
+        )
+    if async_resolve_engine(hass, engine) is None:
+        if engine is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="no_tts"
+            )
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_tts_engine",
+            translation_placeholders={"engine": engine},
+        )
+
+
+def internal_url(hass: HomeAssistant) -> str:
+    """This instance's address on the local network, where speakers reach it."""
     try:
-        base_url = get_url(
+        return get_url(
             hass, allow_external=False, allow_cloud=False, prefer_external=False
         )
     except NoURLAvailableError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN, translation_key="no_internal_url"
         ) from err
-    url = f"{base_url}{LOCAL_URL_PATH}/{quote('/'.join(segments))}"
-    return ResolvedMedia(url, duration, _title(segments[-1]))
+
+
+async def _async_resolve_media_source(hass: HomeAssistant, media: str) -> ResolvedMedia:
+    """A media-source id as Home Assistant's media browser resolves it.
+
+    A URL on this instance comes back relative: it is signed where it needs
+    authentication, as media players do, and made absolute on the internal
+    address.
+    """
+    try:
+        play = await media_source.async_resolve_media(hass, media, None)
+    except HomeAssistantError as err:
+        raise _unresolvable(media, err) from err
+    url = async_process_play_media_url(hass, play.url, allow_relative_url=True)
+    if url.startswith("/"):
+        url = f"{internal_url(hass)}{url}"
+    scheme = urlsplit(url).scheme
+    if scheme.lower() not in ("http", "https"):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_media_scheme",
+            translation_placeholders={"media": media, "scheme": scheme},
+        )
+    duration = None
+    if play.path is not None:
+        _, duration = await hass.async_add_executor_job(_inspect, play.path)
+    name = play.path.name if play.path is not None else unquote(urlsplit(url).path)
+    return ResolvedMedia(url, duration, _title(name))
 
 
 def _inspect(path: Path) -> tuple[bool, float | None]:
@@ -212,6 +203,14 @@ def _title(path: str) -> str:
     """What the Sonos app shows while the chime plays: the file's name."""
     stem = PurePosixPath(path).stem.replace("_", " ").strip()
     return stem.capitalize() if stem else DEFAULT_TITLE
+
+
+def _unresolvable(media: str, err: Exception) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="media_unresolvable",
+        translation_placeholders={"media": media, "error": str(err)},
+    )
 
 
 def _invalid_media(media: str) -> ServiceValidationError:

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from homeassistant.components.media_player import DOMAIN as MEDIA_PLAYER_DOMAIN
+from homeassistant.components.media_player.const import DOMAIN as MEDIA_PLAYER_DOMAIN
 from homeassistant.const import (
     ATTR_AREA_ID,
     ATTR_DEVICE_ID,
@@ -37,7 +37,9 @@ import probatio
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_MEDIA,
+    ATTR_MESSAGE,
     ATTR_MODE,
+    ATTR_TTS_ENGINE,
     ATTR_TV,
     ATTR_VOLUME,
     ATTR_ZONES,
@@ -48,7 +50,20 @@ from .const import (
 from .data import SonosChimeConfigEntry
 from .engine import ChimeMode, ChimeRequest, TvMode
 from .helpers import unique
-from .media import async_resolve_media
+from .media import (
+    ResolvedMedia,
+    async_resolve_media,
+    async_resolve_message,
+)
+
+MEDIA_SELECTION = probatio.Schema(
+    {
+        probatio.Required("media_content_id"): cv.string,
+        probatio.Optional("media_content_type"): cv.string,
+        probatio.Optional("entity_id"): cv.string,
+        probatio.Optional("metadata"): dict,
+    }
+)
 
 # Volume is only coerced here: the handler checks its range, so that an
 # out-of-range value gets a translated message instead of a schema error.
@@ -63,7 +78,14 @@ PLAY_SCHEMA = probatio.Schema(
             probatio.Optional(kind): probatio.All(cv.ensure_list, [cv.string])
             for kind in (ATTR_DEVICE_ID, ATTR_AREA_ID, ATTR_FLOOR_ID, ATTR_LABEL_ID)
         },
-        probatio.Required(ATTR_MEDIA): cv.string,
+        # A file, URL or media-source id, as typed or as the media selector
+        # gives it; a message alone is spoken without a chime before it.
+        probatio.Optional(ATTR_MEDIA): probatio.Any(
+            probatio.All(MEDIA_SELECTION, lambda media: media["media_content_id"]),
+            cv.string,
+        ),
+        probatio.Optional(ATTR_MESSAGE): cv.string,
+        probatio.Optional(ATTR_TTS_ENGINE): cv.string,
         probatio.Optional(ATTR_ZONES): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Optional(ATTR_VOLUME): probatio.Coerce(int),
         probatio.Optional(ATTR_MODE, default=ChimeMode.INTERRUPT.value): probatio.In(
@@ -118,15 +140,16 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         # since the engine takes either names or uids.
         zone_uids = unique([*targets, *_zone_uids_by_name(entry, zones)])
         zones = []
-    media = await async_resolve_media(hass, call.data[ATTR_MEDIA])
+    sequence = await _async_resolve_sequence(hass, call.data)
     request = ChimeRequest(
-        media_url=media.url,
-        duration=media.duration,
+        media_url=sequence[0].url,
+        duration=sequence[0].duration,
+        followed_by=tuple(piece.as_chime_media() for piece in sequence[1:]),
         zones=tuple(zones) or None,
         volume=volume,
         tv=TvMode(call.data[ATTR_TV]),
         mode=ChimeMode(call.data[ATTR_MODE]),
-        title=media.title,
+        title=sequence[0].title,
     )
     # The manager keeps zones switched off out, and tells automations.
     result = await entry.runtime_data.manager.async_play(
@@ -134,6 +157,31 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     )
     response: dict[str, Any] = result.as_dict()
     return response
+
+
+async def _async_resolve_sequence(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> list[ResolvedMedia]:
+    """The chime, then the message: what the zones play, in order.
+
+    Every piece is checked before the message is asked for, since a
+    text-to-speech engine starts speaking (and may charge) once asked.
+    """
+    media: str | None = data.get(ATTR_MEDIA)
+    message: str | None = data.get(ATTR_MESSAGE)
+    engine: str | None = data.get(ATTR_TTS_ENGINE) or None
+    if not media and not message:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="nothing_to_play"
+        )
+    if engine is not None and message is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="engine_without_message"
+        )
+    sequence = [await async_resolve_media(hass, media)] if media else []
+    if message is not None:
+        sequence.append(await async_resolve_message(hass, message, engine))
+    return sequence
 
 
 @callback
@@ -185,7 +233,7 @@ def _async_get_entry(
 
 @callback
 def _async_resolve_targets(
-    hass: HomeAssistant, data: Mapping[str, Any]
+    hass: HomeAssistant, data: dict[str, Any]
 ) -> ZoneOwners | None:
     """The zones a target names, each with its household; None without a target.
 

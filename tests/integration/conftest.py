@@ -14,8 +14,10 @@ from custom_components.sonos_chime.const import (
     CONF_ENABLED,
     CONF_HOSTS,
     CONF_MEDIA,
+    CONF_MESSAGE,
     CONF_NAME,
     CONF_TIME,
+    CONF_TTS_ENGINE,
     CONF_TV,
     CONF_VOLUME,
     CONF_WEEKDAYS,
@@ -128,6 +130,8 @@ def chime_subentry(
     zones: Sequence[str] = (),
     enabled: bool = True,
     volume: int | None = None,
+    message: str | None = None,
+    tts_engine: str | None = None,
 ) -> dict[str, Any]:
     """A chime subentry as the chime flow stores it."""
     data: dict[str, Any] = {
@@ -141,6 +145,10 @@ def chime_subentry(
     }
     if volume is not None:
         data[CONF_VOLUME] = volume
+    if message is not None:
+        data[CONF_MESSAGE] = message
+    if tts_engine is not None:
+        data[CONF_TTS_ENGINE] = tts_engine
     return {
         "subentry_id": subentry_id,
         "subentry_type": SUBENTRY_CHIME,

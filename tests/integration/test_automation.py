@@ -1,7 +1,13 @@
 """Automations: an event chimes the household, the result reaches another one."""
 
+from pathlib import Path
+import re
+from typing import Any
+
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import parse_yaml
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -12,6 +18,9 @@ from custom_components.sonos_chime.const import DOMAIN, EVENT_CHIME_PLAYED
 from sonos_emulator import Household, Track
 
 from .conftest import put_in_library, state_changing_actions
+from .test_manager import household_entry, set_up
+
+README = Path(__file__).resolve().parent.parent.parent / "README.md"
 
 SONGS = [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}") for n in (1, 2, 3)]
 
@@ -94,3 +103,76 @@ async def test_event_chimes_and_result_reaches_automations(
         "trigger": "action",
         "entry_id": loaded_entry.entry_id,
     }
+
+
+def readme_automation(alias: str) -> dict[str, Any]:
+    """An automation as the README shows it, read from the README itself."""
+    for block in re.findall(r"```yaml\n(.*?)```", README.read_text(), re.DOTALL):
+        config = parse_yaml(block)
+        if isinstance(config, dict) and "automation" in config:
+            for automation in config["automation"]:
+                if automation["alias"] == alias:
+                    return dict(automation)
+    raise AssertionError(f"The README shows no automation {alias!r}")
+
+
+async def test_readme_automation_chimes_an_area_and_speaks(
+    hass: HomeAssistant, household: Household, ha_server: Any
+) -> None:
+    """The README's example: two areas' zones chime, then say the message."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "tts", {"tts": {"platform": "demo"}})
+    entry = household_entry(household, all_zones=True)
+    await set_up(hass, entry)
+    areas, devices = ar.async_get(hass), dr.async_get(hass)
+    for name in ("Kitchen", "Living Room"):
+        area = areas.async_create(name)
+        [device] = devices.async_get_devices(
+            identifiers={(DOMAIN, household[name].uid)}
+        )
+        devices.async_update_device(device.id, area_id=area.id)
+    for speaker in household.speakers:
+        speaker.set_queue(SONGS)
+        speaker.play_queue(track=2, position=30.0)
+    automation = readme_automation("End of the workday")
+    assert await async_setup_component(
+        hass, "automation", {"automation": [{"id": "workday", **automation}]}
+    )
+    household.clear_events()
+
+    # Its time trigger is Home Assistant's own; the actions are what we check.
+    await hass.services.async_call(
+        "automation",
+        "trigger",
+        {"entity_id": "automation.end_of_the_workday", "skip_condition": True},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+    chime = f"{hass.config.internal_url}/local/sonos_chime/ding_dong.mp3"
+    heard = {}
+    for speaker in household.speakers:
+        # Each speaker fetches what it plays as it plays it: in that order.
+        heard[speaker.name] = [
+            event["url"] for event in speaker.events() if event["kind"] == "media_fetch"
+        ]
+        # Over the music (auto mode): the queue plays on, never paused.
+        assert speaker.state()["transport_state"] == "PLAYING"
+        assert speaker.state()["track_number"] == 2
+    assert heard["Chicken Coop"] == []
+    for name in ("Kitchen", "Living Room"):
+        assert heard[name][0] == chime, name
+        assert "/api/tts_proxy/" in heard[name][1], name
+        clips = [
+            event["status"]
+            for event in household[name].events()
+            if event["kind"] == "clip" and event["status"] in ("DONE", "ERROR")
+        ]
+        assert clips == ["DONE", "DONE"], name
+    # Its 17:00 trigger would outlive the test.
+    await hass.services.async_call(
+        "automation",
+        "turn_off",
+        {"entity_id": "automation.end_of_the_workday"},
+        blocking=True,
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from custom_components.sonos_chime.const import DOMAIN, LOCAL_URL_PATH
 from custom_components.sonos_chime.engine import Outcome, read_file_duration
-from custom_components.sonos_chime.media import (
+from custom_components.sonos_chime.library import (
     SHIPPED_CHIMES_DIR,
     LibraryChime,
     async_list_library,
@@ -170,7 +170,7 @@ async def test_local_served_once_www_appears(
 ) -> None:
     """The shipped chimes could not be installed: /local is served once a file is."""
     with patch(
-        "custom_components.sonos_chime.media.install_chimes",
+        "custom_components.sonos_chime.library.install_chimes",
         side_effect=OSError("Read-only file system"),
     ):
         assert await async_setup_component(hass, DOMAIN, {})

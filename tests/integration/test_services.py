@@ -292,13 +292,18 @@ async def test_action_description(hass: HomeAssistant) -> None:
     play_spec = descriptions[DOMAIN][SERVICE_PLAY]
     assert set(play_spec["fields"]) == {
         "media",
+        "message",
+        "tts_engine",
         "zones",
         "volume",
         "tv",
         "mode",
         "config_entry_id",
     }
-    assert play_spec["fields"]["media"]["required"] is True
+    # A message alone is spoken without a chime: neither is required.
+    assert "required" not in play_spec["fields"]["media"]
+    # Media is picked in Home Assistant's media browser, audio only.
+    assert play_spec["fields"]["media"]["selector"]["media"]["accept"] == ["audio/*"]
     # The target picker offers Sonos speakers and our zone switches only.
     assert play_spec["target"] == {
         "entity": [

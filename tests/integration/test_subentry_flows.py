@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -23,9 +24,11 @@ from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
     CONF_ENABLED,
     CONF_MEDIA,
+    CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
     CONF_TIME,
+    CONF_TTS_ENGINE,
     CONF_TV,
     CONF_VOLUME,
     CONF_WEEKDAYS,
@@ -37,7 +40,7 @@ from custom_components.sonos_chime.const import (
     SUBENTRY_ZONE,
 )
 from custom_components.sonos_chime.engine import read_file_duration
-from custom_components.sonos_chime.media import SHIPPED_CHIMES_DIR
+from custom_components.sonos_chime.library import SHIPPED_CHIMES_DIR
 from sonos_emulator import Household
 
 TEST_MEDIA = Path(__file__).parent.parent / "media"
@@ -350,6 +353,9 @@ async def test_chime_form(
     )
     assert tv.default() == "skip"
     assert field(result, CONF_ENABLED)[0].default() is True
+    # An optional message, spoken by a text-to-speech entity (or the default).
+    assert field(result, CONF_MESSAGE)[1]["multiline"] is True
+    assert field(result, CONF_TTS_ENGINE)[1]["domain"] == ["tts"]
 
     selectors = await async_get_translations(hass, "en", "selector", {DOMAIN})
     for key in ("weekdays", "tv"):
@@ -427,12 +433,13 @@ async def test_chime_add_defaults(
         "/local/sonos_chime/ding_dong.mp3",
         "http://chimes.example.com/gong.mp3",
         "https://chimes.example.com/gong.mp3",
+        "media-source://sonos_chime/bell.mp3",
     ],
 )
 async def test_chime_media_typed(
     hass: HomeAssistant, chiming_entry: MockConfigEntry, media: str
 ) -> None:
-    """A /local/… path or a URL can be typed instead of picking a file."""
+    """A /local/… path, a URL or a media-source id can be typed instead."""
     result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     result = await configure(
         hass,
@@ -443,6 +450,58 @@ async def test_chime_media_typed(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert chime.data[CONF_MEDIA] == media
+
+
+@pytest.fixture
+async def demo_tts(hass: HomeAssistant) -> None:
+    """Home Assistant's demo text-to-speech engine, offline."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "tts", {"tts": {"platform": "demo"}})
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("demo_tts")
+async def test_chime_with_message(
+    hass: HomeAssistant, chiming_entry: MockConfigEntry
+) -> None:
+    """A message is kept, spoken by the default engine: nothing speaks it yet."""
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {
+            CONF_NAME: "End of work",
+            CONF_MEDIA: "bell.mp3",
+            CONF_TIME: "17:00:00",
+            CONF_MESSAGE: " It's 5 o'clock ",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
+    assert chime.data[CONF_MESSAGE] == "It's 5 o'clock"
+    assert CONF_TTS_ENGINE not in chime.data
+
+
+@pytest.mark.usefixtures("demo_tts")
+async def test_chime_message_engine_refused(
+    hass: HomeAssistant, chiming_entry: MockConfigEntry
+) -> None:
+    """An engine that is not there is shown on its field; empty picks the default."""
+    good = {
+        CONF_NAME: "End of work",
+        CONF_MEDIA: "bell.mp3",
+        CONF_TIME: "17:00:00",
+        CONF_MESSAGE: "It's 5 o'clock",
+    }
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure(
+        hass, SUBENTRY_CHIME, result, good | {CONF_TTS_ENGINE: "tts.gone"}
+    )
+    assert result["errors"] == {CONF_TTS_ENGINE: "unknown_tts_engine"}
+
+    result = await configure(hass, SUBENTRY_CHIME, result, good)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_chime_library_lists_dropped_in_files(
@@ -483,6 +542,12 @@ async def test_chime_library_lists_dropped_in_files(
         ({CONF_MEDIA: "http:///bell.mp3"}, {CONF_MEDIA: "invalid_media"}),
         ({CONF_WEEKDAYS: []}, {CONF_WEEKDAYS: "no_weekdays"}),
         ({CONF_NAME: "   "}, {CONF_NAME: "no_name"}),
+        (
+            {CONF_MEDIA: "media-source://nowhere/bell.mp3"},
+            {CONF_MEDIA: "media_unresolvable"},
+        ),
+        # No text-to-speech is set up: nothing could speak it.
+        ({CONF_MESSAGE: "Good morning"}, {CONF_TTS_ENGINE: "no_tts"}),
         (
             {CONF_NAME: "", CONF_MEDIA: "nope.mp3", CONF_WEEKDAYS: []},
             {

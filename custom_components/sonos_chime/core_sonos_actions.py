@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from homeassistant.const import ATTR_DOMAIN, ATTR_SERVICE, EVENT_SERVICE_REGISTERED
 from homeassistant.core import (
+    EntityServiceResponse,
     Event,
     HomeAssistant,
     ServiceCall,
@@ -62,7 +63,8 @@ def _async_wrap(hass: HomeAssistant, action: str) -> None:
     if original is None or getattr(original.job.target, _GUARDED, False):
         return
 
-    async def guarded(call: ServiceCall) -> ServiceResponse:
+    # Core's snapshot and restore are entity actions: they may answer per entity.
+    async def guarded(call: ServiceCall) -> ServiceResponse | EntityServiceResponse:
         try:
             async with async_get_guard(hass).hold_all(WAIT_FOR_CHIMES):
                 result = hass.async_run_hass_job(original.job, call)

@@ -127,7 +127,7 @@ def _isoformat(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def _scrub[T](value: T, secrets: Iterable[str]) -> T:
+def _scrub(data: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
     """Replace every secret inside any string, such as an error's detail."""
     ordered = sorted((secret for secret in secrets if secret), key=len, reverse=True)
 
@@ -142,4 +142,4 @@ def _scrub[T](value: T, secrets: Iterable[str]) -> T:
             return [scrub(inner) for inner in item]
         return item
 
-    return scrub(value)
+    return {key: scrub(inner) for key, inner in data.items()}

@@ -42,6 +42,17 @@ def household_device_info(entry: SonosChimeConfigEntry) -> DeviceInfo:
     )
 
 
+def _under_household(manager: ChimeManager, info: DeviceInfo) -> DeviceInfo:
+    """info, hanging from the household's device.
+
+    setup registers that device before any platform, so its id is known here;
+    DeviceInfo takes no None for it.
+    """
+    if manager.household_device_id is not None:
+        info["via_device_id"] = manager.household_device_id
+    return info
+
+
 def sonos_device(hass: HomeAssistant, uid: str) -> dr.DeviceEntry | None:
     """The device Home Assistant's Sonos integration made for this speaker."""
     for device in dr.async_get(hass).async_get_devices(
@@ -91,12 +102,14 @@ class ZoneEntity(SonosChimeEntity):
         if (device := sonos_device(manager.hass, zone.uid)) is not None:
             self.device_entry = device
         else:
-            self._attr_device_info = DeviceInfo(
-                identifiers={(DOMAIN, zone.uid)},
-                name=zone.name,
-                manufacturer=MANUFACTURER,
-                model=zone.model,
-                via_device_id=manager.household_device_id,
+            self._attr_device_info = _under_household(
+                manager,
+                DeviceInfo(
+                    identifiers={(DOMAIN, zone.uid)},
+                    name=zone.name,
+                    manufacturer=MANUFACTURER,
+                    model=zone.model,
+                ),
             )
 
 
@@ -107,12 +120,14 @@ class ChimeEntity(SonosChimeEntity):
         """A service device per chime, hanging from the household."""
         super().__init__(manager, subentry.subentry_id)
         self.subentry_id = subentry.subentry_id
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, subentry.subentry_id)},
-            name=subentry.title,
-            model="Chime",
-            entry_type=DeviceEntryType.SERVICE,
-            via_device_id=manager.household_device_id,
+        self._attr_device_info = _under_household(
+            manager,
+            DeviceInfo(
+                identifiers={(DOMAIN, subentry.subentry_id)},
+                name=subentry.title,
+                model="Chime",
+                entry_type=DeviceEntryType.SERVICE,
+            ),
         )
 
     @property

@@ -7,7 +7,7 @@ cannot read gives None, never an exception: the engine then falls back to its
 default bound, which is harmless, while an exception would abort the chime.
 """
 
-from io import BytesIO
+from io import BytesIO, RawIOBase
 import math
 import os
 from typing import IO
@@ -24,18 +24,23 @@ from mutagen.wave import WAVE
 
 __all__ = ["read_duration", "read_file_duration", "read_stream_duration"]
 
+# A format, as its base class types it (MP3's own score() is unannotated).
+type _Format = type[mutagen.FileType]
+
 # What the library offers (const.AUDIO_SUFFIXES), Ogg with each of its codecs.
 # Not mutagen's full list: APEv2File's detection reads the end of the file,
 # which for a URL can cost a download.
-_FORMATS = (MP3, WAVE, FLAC, OggVorbis, OggOpus, OggFLAC, MP4, AAC)
+_FORMATS: tuple[_Format, ...] = (MP3, WAVE, FLAC, OggVorbis, OggOpus, OggFLAC, MP4, AAC)
 # MPEG audio and ADTS need no magic number: whatever detection made of the
 # file, they are tried last.
-_UNMARKED = (MP3, AAC)
+_UNMARKED: tuple[_Format, ...] = (MP3, AAC)
 _HEADER_SIZE = 128  # what mutagen's detection looks at
 
 
-def read_stream_duration(fileobj: IO[bytes]) -> float | None:
+def read_stream_duration(fileobj: IO[bytes] | RawIOBase) -> float | None:
     """Duration in seconds of the audio in a seekable binary file; None if unknown.
+
+    fileobj is an open file, or a raw stream such as media_probe's RemoteFile.
 
     Formats are tried as mutagen.File ranks them (magic number, and the suffix
     of the file's ``name`` if it has one), but on through the ranking when one

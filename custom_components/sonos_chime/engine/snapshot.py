@@ -101,7 +101,8 @@ def wait_settled(speaker: SoCo, timeout: float = SETTLE_TIMEOUT) -> str:
     """Transport state once it is not TRANSITIONING, which never resumes as such."""
     deadline = time.monotonic() + timeout
     while True:
-        state = speaker.get_current_transport_info()["current_transport_state"]
+        # SoCo is untyped: its transport info is a dict of str.
+        state: str = speaker.get_current_transport_info()["current_transport_state"]
         if state != TRANSITIONING or time.monotonic() >= deadline:
             return state
         time.sleep(SETTLE_POLL)

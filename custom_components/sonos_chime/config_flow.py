@@ -576,6 +576,8 @@ def _zone_subentry_titles(entry: ConfigEntry) -> dict[str, str]:
 MEDIA_ERRORS = frozenset(
     {"media_not_found", "invalid_media_scheme", "invalid_media", "media_unresolvable"}
 )
+# What check_tts_engine refuses a message's engine for, shown on the engine.
+TTS_ERRORS = frozenset({"no_tts", "unknown_tts_engine"})
 
 
 class ChimeSubentryFlow(_HouseholdSubentryFlow):
@@ -680,7 +682,11 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             try:
                 check_tts_engine(self.hass, engine)
             except ServiceValidationError as err:
-                errors[CONF_TTS_ENGINE] = err.translation_key or "no_tts"
+                errors[CONF_TTS_ENGINE] = (
+                    err.translation_key
+                    if err.translation_key in TTS_ERRORS
+                    else "unknown_tts_engine"
+                )
 
         # A chime that would play nowhere is refused where it can be fixed.
         zones = unique(user_input.get(CONF_ZONES, []))

@@ -6,6 +6,8 @@ import re
 
 import yaml
 
+from custom_components.sonos_chime.config_flow import MEDIA_ERRORS, TTS_ERRORS
+
 COMPONENT = Path(__file__).parents[2] / "custom_components" / "sonos_chime"
 STRINGS = json.loads((COMPONENT / "translations" / "en.json").read_text())
 SOURCES = {path.name: path.read_text() for path in COMPONENT.glob("*.py")}
@@ -59,6 +61,10 @@ def test_config_flow_keys() -> None:
         assert aborts <= set(section.get("abort", {})), (name, aborts)
         assert steps <= set(section["step"]), (name, steps)
     assert "already_configured" in STRINGS["config"]["abort"]
+    # Errors passed on from what resolves media and checks engines.
+    chime_errors = set(STRINGS["config_subentries"]["chime"]["error"])
+    assert chime_errors >= MEDIA_ERRORS | TTS_ERRORS
+    assert set(STRINGS["exceptions"]) >= MEDIA_ERRORS | TTS_ERRORS
 
 
 def test_service_fields() -> None:

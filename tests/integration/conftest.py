@@ -78,6 +78,15 @@ async def ha_server(
 
 
 @pytest.fixture
+async def demo_tts(hass: HomeAssistant) -> None:
+    """Home Assistant's demo text-to-speech: a real engine that needs no network."""
+    # The demo needs conversation, which needs Home Assistant's core set up.
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "tts", {"tts": {"platform": "demo"}})
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
 async def loaded_entry(
     hass: HomeAssistant, ha_server: TestClient, mock_entry: MockConfigEntry
 ) -> MockConfigEntry:

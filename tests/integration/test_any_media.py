@@ -11,7 +11,6 @@ from homeassistant.components.media_player import BrowseError
 from homeassistant.components.tts.const import DATA_TTS_MANAGER
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -26,15 +25,6 @@ from .test_services import assert_translated, play
 ZONES = ("Kitchen", "Living Room", "Chicken Coop")
 MESSAGE = "It's 5 o'clock: end of the workday"
 SONG = "x-file-cifs://nas/music/song.mp3"
-
-
-@pytest.fixture
-async def demo_tts(hass: HomeAssistant) -> None:
-    """Home Assistant's demo text-to-speech: a real engine that needs no network."""
-    # The demo needs conversation, which needs Home Assistant's core set up.
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "tts", {"tts": {"platform": "demo"}})
-    await hass.async_block_till_done()
 
 
 def played(household: Household, name: str) -> list[str]:

@@ -116,12 +116,11 @@ def readme_automation(alias: str) -> dict[str, Any]:
     raise AssertionError(f"The README shows no automation {alias!r}")
 
 
+@pytest.mark.usefixtures("demo_tts")
 async def test_readme_automation_chimes_an_area_and_speaks(
     hass: HomeAssistant, household: Household, ha_server: Any
 ) -> None:
     """The README's example: two areas' zones chime, then say the message."""
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "tts", {"tts": {"platform": "demo"}})
     entry = household_entry(household, all_zones=True)
     await set_up(hass, entry)
     areas, devices = ar.async_get(hass), dr.async_get(hass)

@@ -16,7 +16,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.translation import async_get_translations
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -450,14 +449,6 @@ async def test_chime_media_typed(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert chime.data[CONF_MEDIA] == media
-
-
-@pytest.fixture
-async def demo_tts(hass: HomeAssistant) -> None:
-    """Home Assistant's demo text-to-speech engine, offline."""
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "tts", {"tts": {"platform": "demo"}})
-    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("demo_tts")

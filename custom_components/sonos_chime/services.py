@@ -56,6 +56,7 @@ from .media import (
     async_resolve_message,
 )
 
+# What Home Assistant's media selector gives: the id is what is played.
 MEDIA_SELECTION = probatio.Schema(
     {
         probatio.Required("media_content_id"): cv.string,

@@ -6,6 +6,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import os
 from pathlib import Path
 import threading
+import time
+from typing import Any
 
 import pytest
 import pytest_socket
@@ -130,3 +132,18 @@ def media_server(emulator_network: None) -> Iterator[MediaServer]:
     server = MediaServer().start()
     yield server
     server.stop()
+
+
+def assert_resumed(
+    state: dict[str, Any], position: float, since: float, silent: float = 0.0
+) -> None:
+    """Playing again where it was paused, whatever the speakers' pace made that.
+
+    The music played from position at since (monotonic) until the pause, and
+    again since the resume, but stood still for at least silent seconds (the
+    chime). A fixed tolerance would fail whenever the speakers are slow.
+    """
+    assert state["transport_state"] == "PLAYING"
+    moved = state["position"] - position
+    bound = time.monotonic() - since - silent + 0.5
+    assert -0.5 <= moved <= bound, (state["position"], position, bound)

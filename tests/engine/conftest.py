@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 import time
-from typing import Any
 
 import pytest
 
@@ -61,21 +60,6 @@ def played_uris(speaker: Speaker) -> list[str]:
 PROFILES = ("fast", "realistic")
 both_profiles = pytest.mark.parametrize("household", PROFILES, indirect=True)
 """Run a test on a household that answers at once and on one timed like real ones."""
-
-
-def assert_resumed(
-    state: dict[str, Any], position: float, since: float, silent: float = 0.0
-) -> None:
-    """Playing again where it was paused, whatever the speakers' pace made that.
-
-    The music played from position at since (monotonic) until the pause, and
-    again since the resume, but stood still for at least silent seconds (the
-    chime). A fixed tolerance would fail whenever the speakers are slow.
-    """
-    assert state["transport_state"] == "PLAYING"
-    moved = state["position"] - position
-    bound = time.monotonic() - since - silent + 0.5
-    assert -0.5 <= moved <= bound, (state["position"], position, bound)
 
 
 def settled(household: Household) -> None:

@@ -13,12 +13,12 @@ from custom_components.sonos_chime.engine import (
     TvMode,
 )
 from sonos_emulator import Household
+from tests.conftest import assert_resumed
 
 from .conftest import (
     PROFILES,
     QUEUE,
     RADIO,
-    assert_resumed,
     both_profiles,
     changes,
     played_uris,

@@ -20,12 +20,11 @@ from custom_components.sonos_chime.engine import (
     ZoneResult,
 )
 from sonos_emulator import Household, Speaker
-from tests.conftest import MediaServer
+from tests.conftest import MediaServer, assert_resumed
 
 from .conftest import (
     QUEUE,
     RADIO,
-    assert_resumed,
     both_profiles,
     played_uris,
     settled,

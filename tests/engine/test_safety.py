@@ -16,11 +16,11 @@ from custom_components.sonos_chime.engine import (
     UnknownZoneError,
 )
 from sonos_emulator import Household
+from tests.conftest import assert_resumed
 
 from .conftest import (
     QUEUE,
     RADIO,
-    assert_resumed,
     both_profiles,
     changes,
     played_uris,

@@ -1,5 +1,6 @@
 """The sonos_chime.play action against the emulated household."""
 
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -15,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from sonos_emulator import Household, Track
-from tests.conftest import EMULATOR_NET
+from tests.conftest import EMULATOR_NET, assert_resumed
 
 from .conftest import put_in_library, state_changing_actions
 
@@ -208,13 +209,13 @@ async def test_play_library_chime_and_resume(
     kitchen.set_queue(
         [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}") for n in (1, 2, 3)]
     )
+    since = time.monotonic()
     kitchen.play_queue(track=2, position=30.0)
     kitchen.set_volume(25)
     living_room.set_source(RADIO, state="PLAYING")
     coop.set_queue([Track("x-file-cifs://nas/music/coop.mp3", "Coop song")])
     coop.play_queue(track=1, position=10.0, state="PAUSED_PLAYBACK")
     put_in_library(hass, "short.mp3", "chime_short.mp3")
-    before = {sp.name: sp.state() for sp in household.speakers}
     household.clear_events()
 
     response = await play(hass, media="short.mp3", volume=40)
@@ -241,7 +242,7 @@ async def test_play_library_chime_and_resume(
     after = {sp.name: sp.state() for sp in household.speakers}
     assert after["Kitchen"]["transport_state"] == "PLAYING"
     assert after["Kitchen"]["track_number"] == 2
-    assert abs(after["Kitchen"]["position"] - before["Kitchen"]["position"]) <= 1.0
+    assert_resumed(after["Kitchen"], 30.0, since, response["duration"])
     assert after["Kitchen"]["volume"] == 25
     assert after["Living Room"]["transport_state"] == "PLAYING"
     assert after["Living Room"]["current_uri"] == RADIO

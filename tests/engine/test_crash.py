@@ -9,7 +9,12 @@ import textwrap
 
 import pytest
 
-from custom_components.sonos_chime.engine import ChimeEngine, Outcome, Reason
+from custom_components.sonos_chime.engine import (
+    ChimeEngine,
+    ChimeRequest,
+    Outcome,
+    Reason,
+)
 from custom_components.sonos_chime.engine.record import record_age
 from sonos_emulator import Household
 
@@ -145,3 +150,27 @@ def test_a_zone_changed_since_is_left_as_it_is(
     assert coop.state()["volume"] == 30  # not put back to 7 over the user
     assert kitchen.state()["track_number"] == 2
     assert kitchen.state()["volume"] == 12
+
+
+def test_an_app_session_paused_before_the_chime_loaded_plays_again(
+    household: Household, engine: ChimeEngine, media_server
+) -> None:
+    """Killed between pause and load, an app's session was only paused: play it."""
+    kitchen = household["Kitchen"]
+    app = "x-sonos-vli:RINCON_1:2,spotify:abc"
+    kitchen.set_source(app, state="PLAYING")
+    records: list[dict] = []
+    engine.chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",)),
+        on_record=records.append,
+    )
+    # As a process killed right after the pause would have left it.
+    kitchen.set_source(app, state="PAUSED_PLAYBACK")
+
+    result = ChimeEngine([kitchen.ip]).recover(records[0])
+
+    assert [(z.zone, z.resumed, z.reason) for z in result.zones] == [
+        ("Kitchen", True, None)
+    ]
+    state = kitchen.state()
+    assert (state["current_uri"], state["transport_state"]) == (app, "PLAYING")

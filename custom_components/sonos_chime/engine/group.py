@@ -494,14 +494,13 @@ class GroupChime:
                 f"{', '.join(sorted(set(held)))} could not be restored;"
                 " the zone was left paused rather than play at chime settings"
             )
-        elif self.transport is None:
-            if self.paused:  # Paused but never recorded: the source is untouched.
+        elif self.transport is None or not self.loaded:
+            # Never recorded, or the chime never loaded: the source, whatever
+            # it is (an app's session too), was only paused.
+            if self.paused:
                 self._play_again(self.coordinator.soco.play)
         elif not self.transport.resumable:
             self._cannot_resume(self.transport.kind)
-        elif not self.loaded:
-            if self.paused:  # The chime never loaded: the source only paused.
-                self._play_again(self.coordinator.soco.play)
         elif self.source_restored:
             self._back_to(self.transport, quiet=quiet)
         # else: the source could not be loaded back; _retry reported it.

@@ -102,6 +102,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
         .id
     )
     await manager.async_setup()
+    _async_place_zone_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_remove_stale_devices(hass, entry)
     entry.async_on_unload(
@@ -131,6 +132,29 @@ async def _async_update_listener(
         and entry.runtime_data.manager.config_changed()
     ):
         hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+@callback
+def _async_place_zone_devices(
+    hass: HomeAssistant, entry: SonosChimeConfigEntry
+) -> None:
+    """Move each zone's device to the subentry its entities now come from.
+
+    A zone chiming through All zones has its device in no subentry; added
+    with Add zone (or the other way round), its entities come from another.
+    Home Assistant wants such a device moved, not registered again elsewhere.
+    """
+    added = entry.runtime_data.manager.config.zone_subentries()
+    zones = {zone.uid for zone in entry.runtime_data.household.zones} | set(added)
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        for domain, uid in device.identifiers:
+            if domain != DOMAIN or uid not in zones:
+                continue
+            subentry = added.get(uid)
+            wanted = None if subentry is None else subentry.subentry_id
+            if device.config_subentry_id != wanted:
+                registry.async_update_device(device.id, new_config_subentry_id=wanted)
 
 
 @callback

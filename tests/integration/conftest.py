@@ -1,6 +1,6 @@
 """Fixtures for the Home Assistant layer: a temp config dir, entries, a real server."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,26 @@ MORNING = "morning"  # subentry id of the chime most tests use
 
 # Sonos speakers never touch a speaker's state with these.
 READ_ONLY_PREFIXES = ("Get", "Browse")
+
+
+@pytest.fixture(autouse=True)
+def no_home_assistant_reports_about_us(
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[None]:
+    """Home Assistant reports no misuse by this integration (frame helper, loop).
+
+    Its reports are warnings that only break in a later release: here they
+    fail the test that caused them.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for when in ("setup", "call")
+        for record in caplog.get_records(when)
+        if record.getMessage().startswith("Detected")
+        and f"integration '{DOMAIN}'" in record.getMessage()
+    ]
+    assert reports == []
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Config flow: what Home Assistant finds, manual addresses, every error and abort."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from ipaddress import ip_address
@@ -65,6 +65,22 @@ async def _no_next_flow(
     self: SonosChimeConfigFlow, result: ConfigFlowResult
 ) -> ConfigFlowResult:
     return result
+
+
+@pytest.fixture(autouse=True)
+async def unload_stand_ins(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Entries loaded by patch_setup's stand-in are unloaded by a stand-in too.
+
+    The real unload looks for what only the real set-up keeps, and would log
+    an error at teardown for every entry these tests create.
+    """
+    yield
+    with patch("custom_components.sonos_chime.async_unload_entry", return_value=True):
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            if entry.state is ConfigEntryState.LOADED and not hasattr(
+                entry, "runtime_data"
+            ):
+                await hass.config_entries.async_unload(entry.entry_id)
 
 
 @contextmanager

@@ -15,11 +15,9 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import (
     CONF_HOSTS,
-    CONF_ZONE_UID,
     DOMAIN,
     LOGGER,
     SONOS_DOMAIN,
-    SUBENTRY_ZONE,
 )
 from .core_sonos_actions import async_guard_core_sonos_actions
 from .data import SonosChimeConfigEntry, SonosChimeData
@@ -172,11 +170,7 @@ def _async_remove_stale_devices(
     wanted.update((DOMAIN, sub.subentry_id) for sub in manager.chime_subentries())
     # A zone added but missing today keeps its device for when it is back.
     zones = {zone.uid for zone in manager.chime_zones()}
-    zones.update(
-        sub.data[CONF_ZONE_UID]
-        for sub in entry.get_subentries_of_type(SUBENTRY_ZONE)
-        if CONF_ZONE_UID in sub.data
-    )
+    zones.update(manager.config.zone_subentries())
     wanted.update((DOMAIN, uid) for uid in zones if sonos_device(hass, uid) is None)
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):

@@ -377,10 +377,7 @@ def _pick_zones_schema(zones: Iterable[Zone]) -> probatio.Schema:
         {
             probatio.Required(CONF_ZONES, default=[]): SelectSelector(
                 SelectSelectorConfig(
-                    options=[
-                        SelectOptionDict(value=zone.uid, label=zone.name)
-                        for zone in sorted(zones, key=lambda z: z.name.casefold())
-                    ],
+                    options=_zone_options({zone.uid: zone.name for zone in zones}),
                     multiple=True,
                     mode=SelectSelectorMode.LIST,
                 )

@@ -22,6 +22,9 @@ from homeassistant.components.tts import (
     generate_media_source_id as tts_media_source_id,
 )
 from homeassistant.components.tts.const import DOMAIN as TTS_DOMAIN
+from homeassistant.components.tts.media_source import (
+    parse_media_source_id as parse_tts_media_source_id,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.network import NoURLAvailableError, get_url
@@ -107,7 +110,14 @@ async def async_check_media(hass: HomeAssistant, media: str) -> None:
         except ValueError as err:
             raise _unresolvable(media, err) from err
         if item.domain == TTS_DOMAIN:
-            check_tts_engine(hass, item.identifier.partition("?")[0] or None)
+            try:
+                parsed = parse_tts_media_source_id(item.identifier)
+            except media_source.Unresolvable as err:
+                raise _unresolvable(media, err) from err
+            # A stream already made has its engine; a message names one.
+            match parsed:
+                case {"options": {"engine": engine}}:
+                    check_tts_engine(hass, engine or None)
             return
     await async_resolve_media(hass, media)
 

@@ -294,10 +294,6 @@ class HouseholdSchedules:
             if chime_id in chimes and isinstance(record, dict)
         }
 
-    def __contains__(self, chime_id: str) -> bool:
-        """Whether the chime is armed."""
-        return chime_id in self._schedules
-
     def next_fire(self, chime_id: str) -> datetime | None:
         """When the chime plays next; None when not armed or on no weekday."""
         schedule = self._schedules.get(chime_id)

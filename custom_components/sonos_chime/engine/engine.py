@@ -14,7 +14,14 @@ import time
 from typing import Any
 
 from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneError
-from .group import START_TIMEOUT, GroupChime, Speaker, describe, new_speaker
+from .group import (
+    START_TIMEOUT,
+    GroupChime,
+    Speaker,
+    describe,
+    end_bound,
+    new_speaker,
+)
 from .media_probe import probe_duration
 from .models import (
     ChimeMedia,
@@ -119,20 +126,17 @@ class ChimeEngine:
         groups = []
         for transport, members in record_groups(record):
             speakers = [new_speaker(zone) for zone, _ in members]
-            for speaker, (zone, rendering) in zip(speakers, members, strict=True):
+            for speaker, (_, rendering) in zip(speakers, members, strict=True):
                 speaker.rendering = rendering
-                if rendering is not None:
-                    silence = zone.uid in request.exclude_uids
-                    plan = rendering.chime_settings(request.volume, silence=silence)
-                    speaker.changed = set(plan)
-            groups.append(
-                GroupChime(
-                    coordinator=speakers[0],
-                    members=speakers[1:],
-                    request=request,
-                    transport=transport,
-                )
+            group = GroupChime(
+                coordinator=speakers[0],
+                members=speakers[1:],
+                request=request,
+                transport=transport,
             )
+            for speaker in group.speakers:
+                speaker.changed = set(group.chime_settings(speaker))
+            groups.append(group)
         jobs = sum(len(group.speakers) + 1 for group in groups)
         with _pools(jobs) as (each, together):
             each(GroupChime.reclaim, groups)
@@ -489,7 +493,7 @@ class _ClipChime:
 
     def end(self, piece: ChimeMedia, margin: float, *, more: bool) -> None:
         """Each speaker's clip as it ended; one still sounding is cut if more follow."""
-        bound = (piece.duration or START_TIMEOUT * 6) + margin
+        bound = end_bound(piece, margin)
         statuses = self.clips.wait(bound + START_TIMEOUT)
         for group in self.groups:
             playing = group.transport is not None and group.transport.state == PLAYING

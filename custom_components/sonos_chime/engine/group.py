@@ -100,6 +100,11 @@ class Speaker:
         self.result.detail = detail
 
 
+def end_bound(piece: ChimeMedia, margin: float) -> float:
+    """How long a piece may sound once started: its length (or a guess), plus margin."""
+    return (piece.duration or START_TIMEOUT * 6) + margin
+
+
 @dataclass(slots=True)
 class PieceRun:
     """One piece of the chime on a coordinator, from load to its real end.
@@ -138,7 +143,7 @@ class PieceRun:
             now = time.monotonic()
             if state == PLAYING and self.played_at is None:
                 self.played_at = now
-                deadline = now + (duration or START_TIMEOUT * 6) + margin
+                deadline = now + end_bound(self.media, margin)
             if state not in (PLAYING, TRANSITIONING):
                 self.ended = True
                 break
@@ -301,12 +306,18 @@ class GroupChime:
             speaker.fail(reason, f"snapshot: {detail}")
         speaker.result.timings["snapshot"] = time.monotonic() - start
 
+    def chime_settings(self, speaker: Speaker) -> dict[str, int | bool]:
+        """What the chime sets on a speaker: audible, or silent when left out."""
+        if speaker.rendering is None:
+            return {}
+        silence = speaker.zone.uid in self.request.exclude_uids
+        return speaker.rendering.chime_settings(self.request.volume, silence=silence)
+
     def prepare_speaker(self, speaker: Speaker) -> None:
         """Make the chime audible on a speaker, or keep an excluded zone quiet."""
         if not self.active or speaker.rendering is None:
             return
-        silence = speaker.zone.uid in self.request.exclude_uids
-        plan = speaker.rendering.chime_settings(self.request.volume, silence=silence)
+        plan = self.chime_settings(speaker)
         try:
             for name, value in plan.items():
                 speaker.changed.add(name)  # recorded first: a failure still restores
@@ -315,7 +326,8 @@ class GroupChime:
             reason, detail = describe(err)
             speaker.fail(reason, f"prepare: {detail}")
             return
-        if silence:  # Its group chimes, but this zone asked for quiet.
+        if speaker.zone.uid in self.request.exclude_uids:
+            # Its group chimes, but this zone asked for quiet.
             speaker.settle(
                 Outcome.SKIPPED, Reason.EXCLUDED, "Muted while its group chimed"
             )

@@ -9,7 +9,10 @@ import shutil
 import subprocess
 import sys
 
+from packaging.requirements import Requirement
 import pytest
+
+from scripts import core_pins
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "sonos_chime"
@@ -28,25 +31,6 @@ def core_sonos_pins() -> dict[str, str]:
     return dict(req.split("==") for req in manifest["requirements"])
 
 
-def core_constraint(package: str) -> str:
-    """The version Home Assistant pins package to, from its package_constraints.txt.
-
-    Every install has the package at that pin, so requiring another version
-    would make Home Assistant reinstall it under itself.
-    """
-    spec = find_spec("homeassistant")
-    assert spec is not None
-    assert spec.origin is not None
-    constraints = Path(spec.origin).parent / "package_constraints.txt"
-    pins = [
-        line.split("==", 1)[1]
-        for line in constraints.read_text().splitlines()
-        if line.split("==", 1)[0].strip().lower() == package
-    ]
-    assert len(pins) == 1, f"Home Assistant does not pin {package} once"
-    return pins[0].strip()
-
-
 def test_manifest_is_what_hassfest_wants() -> None:
     manifest = json.loads((INTEGRATION / "manifest.json").read_text())
     keys = list(manifest)
@@ -56,9 +40,9 @@ def test_manifest_is_what_hassfest_wants() -> None:
     assert manifest["domain"] == "sonos_chime"
     assert manifest["config_flow"] is True
     assert manifest["requirements"] == [
-        f"mutagen=={core_constraint('mutagen')}",
-        f"soco=={core_sonos_pins()['soco']}",
-        f"sonos-websocket=={core_sonos_pins()['sonos-websocket']}",
+        "mutagen>=1.48.1",
+        "soco>=0.31.2",
+        "sonos-websocket>=0.2.0",
     ]
     # SoCo's log lines are ours too (debug logging, attribution), as for core's Sonos.
     assert manifest["loggers"] == ["soco", "sonos_websocket"]
@@ -99,12 +83,57 @@ def test_requirements_pin_the_newest_test_harness_and_core_sonos() -> None:
         assert metadata.version(package) == version, "run scripts/setup"
 
 
-def test_mutagen_is_at_home_assistants_pin() -> None:
-    """The manifest, the test requirements and the venv all hold HA's mutagen."""
-    pin = core_constraint("mutagen")
-    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
-    assert f"mutagen=={pin}" in manifest["requirements"]
+def test_requirements_admit_every_pin_of_the_installed_core() -> None:
+    """No requirement of ours parts from a pin of core's (manifests and constraints).
+
+    The newest release's pins are checked by scripts/newest, and the oldest
+    release hacs.json declares by its wheel, with the same code.
+    """
+    pins = core_pins.pins_from_files(core_pins.installed_files())
+    requirements = core_pins.our_requirements()
+    assert core_pins.conflicts(requirements, pins) == []
+    assert core_pins.shared(requirements, pins) == {
+        "mutagen",
+        "soco",
+        "sonos-websocket",
+    }
+
+
+@pytest.mark.parametrize(
+    ("ours", "why"),
+    [
+        ("soco==0.31.2", "an exact pin of a package core pins too"),
+        ("soco>=0.32", "does not admit core's pin"),
+        ("soco<0.31", "does not admit core's pin"),
+    ],
+)
+def test_a_requirement_that_parts_from_core_is_named(ours: str, why: str) -> None:
+    pins = core_pins.pins_from_files(
+        [("components/sonos/manifest.json", '{"requirements": ["soco==0.31.2"]}')]
+    )
+    [conflict] = core_pins.conflicts([Requirement(ours)], pins)
+    assert conflict.why == why
+    assert "core's sonos pins soco==0.31.2" in str(conflict)
+
+
+def test_a_floor_admits_core_and_the_newest_soco() -> None:
+    pins = core_pins.pins_from_files(
+        [
+            ("components/sonos/manifest.json", '{"requirements": ["soco==0.32.1"]}'),
+            ("package_constraints.txt", "mutagen==1.48.1  # tts\npip>=21\n"),
+        ]
+    )
+    assert {(pin.package, pin.version) for pin in pins} == {
+        ("soco", "0.32.1"),
+        ("mutagen", "1.48.1"),
+    }
+    assert core_pins.conflicts(core_pins.our_requirements(), pins) == []
+
+
+def test_the_test_venv_holds_home_assistants_mutagen() -> None:
     lines = (ROOT / "requirements_test.txt").read_text().splitlines()
+    pins = core_pins.pins_from_files(core_pins.installed_files())
+    [pin] = {pin.version for pin in pins if pin.package == "mutagen"}
     assert f"mutagen=={pin}" in lines
     assert metadata.version("mutagen") == pin, "run scripts/setup"
 
@@ -128,9 +157,11 @@ def _setup_copy(tmp_path: Path) -> Path:
     return repo
 
 
-def _run_setup(repo: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _run_setup(
+    repo: Path, script: str = "setup", **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own script
-        [str(repo / "scripts" / "setup")],
+        [str(repo / "scripts" / script)],
         env={"PATH": "/usr/bin:/bin", **env},
         capture_output=True,
         text=True,
@@ -153,6 +184,20 @@ def test_setup_refuses_an_old_python(tmp_path: Path) -> None:
     result = _run_setup(_setup_copy(tmp_path), PYTHON=old)
     assert result.returncode == 1
     assert "3.14.2" in result.stderr
+
+
+@pytest.mark.parametrize("script", ["test", "develop"])
+def test_a_newcomer_needs_no_setup_of_their_own(tmp_path: Path, script: str) -> None:
+    """scripts/test and scripts/develop make .venv first: on a fresh clone they
+    reach setup's own check (here refusing an old Python), never a "run setup"."""
+    repo = _setup_copy(tmp_path)
+    shutil.copy(ROOT / "scripts" / script, repo / "scripts" / script)
+    old = shutil.which("python3", path="/usr/bin:/bin") or "/bin/false"
+    result = _run_setup(repo, script, PYTHON=old)
+    assert result.returncode == 1
+    assert "setup: $PYTHON" in result.stderr
+    assert "3.14.2" in result.stderr
+    assert not (repo / ".venv").exists()
 
 
 def test_second_setup_run_installs_nothing() -> None:

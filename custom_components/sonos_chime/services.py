@@ -10,6 +10,9 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     ATTR_FLOOR_ID,
     ATTR_LABEL_ID,
+    CONF_EXCLUDE,
+    ENTITY_MATCH_ALL,
+    ENTITY_MATCH_NONE,
 )
 from homeassistant.core import (
     HomeAssistant,
@@ -66,19 +69,27 @@ MEDIA_SELECTION = probatio.Schema(
     }
 )
 
+TARGET_KINDS = (
+    ATTR_ENTITY_ID,
+    ATTR_DEVICE_ID,
+    ATTR_AREA_ID,
+    ATTR_FLOOR_ID,
+    ATTR_LABEL_ID,
+)
+
+# Releases before 2026.11 have no exclude block in their target fields: it is
+# then taken here only to be refused with a message, not as an unknown key.
+EXCLUDE_SUPPORTED = CONF_EXCLUDE in {str(key) for key in cv.ENTITY_SERVICE_FIELDS}
+
 # Volume is only coerced here: the handler checks its range, so that an
 # out-of-range value gets a translated message instead of a schema error.
 PLAY_SCHEMA = probatio.Schema(
     {
         # The frontend stores data here.
         probatio.Remove("metadata"): dict,
-        # A target as entity services take it, but without "all" and "none":
-        # leaving the target out already means every zone.
-        probatio.Optional(ATTR_ENTITY_ID): cv.entity_ids,
-        **{
-            probatio.Optional(kind): probatio.All(cv.ensure_list, [cv.string])
-            for kind in (ATTR_DEVICE_ID, ATTR_AREA_ID, ATTR_FLOOR_ID, ATTR_LABEL_ID)
-        },
+        # A target exactly as Home Assistant's entity actions take it.
+        **cv.ENTITY_SERVICE_FIELDS,
+        **({} if EXCLUDE_SUPPORTED else {probatio.Optional(CONF_EXCLUDE): dict}),
         # A file, URL or media-source id, as typed or as the media selector
         # gives it; a message alone is spoken without a chime before it.
         probatio.Optional(ATTR_MEDIA): probatio.Any(
@@ -240,10 +251,21 @@ def _async_resolve_targets(
 
     Each entity, device, area, floor and label must hold a zone of a loaded
     household, so that a mistyped or non-Sonos target is refused rather than
-    quietly chiming fewer zones than meant.
+    quietly chiming fewer zones than meant. ``entity_id: all`` is every zone
+    (of the household asked for, if any); the exclude block takes zones out
+    again, resolved by Home Assistant's own rules.
     """
+    exclude: dict[str, Any] = data.get(CONF_EXCLUDE) or {}
+    if exclude and not EXCLUDE_SUPPORTED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="exclude_unsupported"
+        )
     selection = TargetSelection(data)
     if not selection.has_any_target:
+        if any(data.get(kind) == ENTITY_MATCH_NONE for kind in TARGET_KINDS):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="target_is_none"
+            )
         return None
     owners = _zone_owners(hass)
     found: ZoneOwners = {}
@@ -256,7 +278,14 @@ def _async_resolve_targets(
         (ATTR_LABEL_ID, selection.label_ids),
     ):
         for target_id in sorted(ids):
-            uids = _zones_in(hass, TargetSelection({kind: [target_id]}), owners)
+            if kind == ATTR_ENTITY_ID and target_id == ENTITY_MATCH_ALL:
+                uids = {
+                    uid
+                    for uid, entry in owners.items()
+                    if data.get(ATTR_CONFIG_ENTRY_ID) in (None, entry.entry_id)
+                }
+            else:
+                uids = _zones_in(hass, TargetSelection({kind: [target_id]}), owners)
             if not uids:
                 refused.append(_target_name(hass, kind, target_id))
             found.update((uid, owners[uid]) for uid in sorted(uids))
@@ -266,7 +295,14 @@ def _async_resolve_targets(
             translation_key="target_not_a_zone",
             translation_placeholders={"targets": ", ".join(refused)},
         )
-    return found
+    excluded = _zones_in(hass, TargetSelection(exclude), owners) if exclude else set()
+    if found and not (found.keys() - excluded):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="target_all_excluded",
+            translation_placeholders={"zones": ", ".join(_zone_names(owners, found))},
+        )
+    return {uid: entry for uid, entry in found.items() if uid not in excluded}
 
 
 @callback

@@ -21,6 +21,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import CONF_ALL_ZONES, CONF_HOSTS, DOMAIN
+from custom_components.sonos_chime.services import EXCLUDE_SUPPORTED
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
 
@@ -261,7 +262,6 @@ async def test_non_sonos_targets_refused(
         ({"device_id": lamp.id}, "Lamp"),
         ({"device_id": household_device.id}, household_device.name),
         ({"device_id": "no-such-device"}, "no-such-device"),
-        ({"device_id": "none"}, "none"),
         ({"area_id": garage.id}, "Garage"),
         ({"area_id": "attic"}, "attic"),
         ({"label_id": empty.label_id}, "Nothing here"),
@@ -272,6 +272,47 @@ async def test_non_sonos_targets_refused(
         message = await refused(hass, household, "target_not_a_zone", **target)
         assert shown in message, (target, message)
         assert kitchen not in message
+
+
+async def test_all_and_none(
+    hass: HomeAssistant, household: Household, entry: MockConfigEntry
+) -> None:
+    """Home Assistant's two special targets: every zone, and none at all."""
+    assert await chime_on(hass, household, entity_id="all") == {
+        "Kitchen",
+        "Living Room",
+        "Chicken Coop",
+    }
+    for target in ({"entity_id": "none"}, {"device_id": "none"}):
+        await refused(hass, household, "target_is_none", **target)
+
+
+async def test_exclude_block(
+    hass: HomeAssistant, household: Household, entry: MockConfigEntry
+) -> None:
+    """A floor but one area: the excluded zone is left alone, where HA has exclude.
+
+    Releases before 2026.11 have no exclude block: the call is refused, by
+    name, rather than chiming the zone the user meant to leave out.
+    """
+    ground = fr.async_get(hass).async_create("Ground floor")
+    areas = ar.async_get(hass)
+    coop = None
+    for name in CHIME_ZONES:
+        area = areas.async_create(f"{name} area", floor_id=ground.floor_id)
+        device = speaker_device(hass, DOMAIN, household[name].uid)
+        dr.async_get(hass).async_update_device(device.id, area_id=area.id)
+        coop = area
+    assert coop is not None
+    target = {"floor_id": ground.floor_id, "exclude": {"area_id": coop.id}}
+
+    if not EXCLUDE_SUPPORTED:
+        message = await refused(hass, household, "exclude_unsupported", **target)
+        assert "2026.11" in message
+        return
+    assert await chime_on(hass, household, **target) == {"Kitchen"}
+    everything = {"floor_id": ground.floor_id, "exclude": {"floor_id": ground.floor_id}}
+    await refused(hass, household, "target_all_excluded", **everything)
 
 
 async def test_target_picks_the_household(

@@ -1,11 +1,14 @@
 """Helpers for scripts/develop: a configured household, and its timeline.
 
-``seed CONFIG_DIR`` runs before Home Assistant starts: it adds a Sonos Chime
-entry for the household ``python -m sonos_emulator`` serves, with every zone as
-a chime zone and two example chimes, to ``.storage/core.config_entries``. The
-entry is built by Home Assistant's own ``ConfigEntry`` and written in its
-storage format, so Home Assistant loads it as if it had been made in the UI.
-An entry for the household that is already there, edited or not, is left alone.
+``seed CONFIG_DIR [--port PORT]`` runs before Home Assistant starts: it adds a
+Sonos Chime entry for the household ``python -m sonos_emulator`` serves, with
+every zone as a chime zone and two example chimes, to
+``.storage/core.config_entries``. The entry is built by Home Assistant's own
+``ConfigEntry`` and written in its storage format, so Home Assistant loads it as
+if it had been made in the UI. An entry for the household that is already
+there, edited or not, is left alone. It also stores the HTTP settings
+(127.0.0.1 and PORT) as confirmed ones: an ``http:`` block in YAML would be
+staged as a trial that Home Assistant reverts, restarting, five minutes later.
 
 ``timeline [HOST:PORT ...]`` prints what the emulated speakers were told and
 did, merged in time order: a chime, from pause to resume, in a few lines.
@@ -26,6 +29,8 @@ import urllib.request
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from homeassistant.components.http import config as http_config  # noqa: E402
+from homeassistant.components.http.const import CONF_SERVER_HOST, CONF_SERVER_PORT  # noqa: E402
 from homeassistant.config_entries import (  # noqa: E402
     SOURCE_USER,
     STORAGE_KEY,
@@ -33,6 +38,7 @@ from homeassistant.config_entries import (  # noqa: E402
     STORAGE_VERSION_MINOR,
     ConfigEntry,
 )
+from homeassistant.util import dt as dt_util  # noqa: E402
 
 from custom_components.sonos_chime.config_flow import (  # noqa: E402
     SonosChimeConfigFlow,
@@ -151,11 +157,62 @@ def seed(config_dir: Path) -> bool:
         return False
 
     entries.append(emulated_entry())
+    _write_json(path, stored)
+    return True
+
+
+def http_storage_path(config_dir: Path) -> Path:
+    """Where Home Assistant keeps its HTTP settings."""
+    return config_dir / ".storage" / http_config.STORAGE_KEY
+
+
+def seed_http(config_dir: Path, port: int) -> None:
+    """Serve on 127.0.0.1:port, stored as settings the user has confirmed.
+
+    Written with the installed release's own schema and storage version. A
+    file of another storage version is left for Home Assistant to migrate.
+    """
+    path = http_storage_path(config_dir)
+    stored: dict[str, Any] | None = None
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if (stored["version"], stored.get("minor_version", 1)) != (
+            http_config.STORAGE_VERSION,
+            http_config.STORAGE_MINOR_VERSION,
+        ):
+            print(f"develop: {path} is of another Home Assistant; HA_PORT not set")
+            return
+    if stored is None:
+        stable = http_config.HTTP_STORAGE_SCHEMA({})
+        stable.update(
+            {
+                http_config.HTTP_CONFIG_CREATED_AT: dt_util.utcnow().isoformat(),
+                http_config.HTTP_CONFIG_ERROR: None,
+                http_config.HTTP_CONFIG_ERROR_MESSAGE: None,
+            }
+        )
+        stored = {
+            "version": http_config.STORAGE_VERSION,
+            "minor_version": http_config.STORAGE_MINOR_VERSION,
+            "key": http_config.STORAGE_KEY,
+            "data": {
+                http_config.KEY_STABLE: stable,
+                http_config.KEY_PENDING: None,
+                http_config.KEY_YAML_MIGRATION_DONE: True,
+            },
+        }
+    stored["data"][http_config.KEY_STABLE].update(
+        {CONF_SERVER_HOST: ["127.0.0.1"], CONF_SERVER_PORT: port}
+    )
+    _write_json(path, stored)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Replace a storage file whole, as Home Assistant does."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(stored, indent=4) + "\n", encoding="utf-8")
+    partial.write_text(json.dumps(data, indent=4) + "\n", encoding="utf-8")
     os.replace(partial, path)
-    return True
 
 
 # SOAP calls that only read, and arguments that only address: noise here.
@@ -231,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     seed_parser = commands.add_parser("seed", help="configure the emulated household")
     seed_parser.add_argument("config_dir", type=Path)
+    seed_parser.add_argument("--port", type=int, default=8123)
     timeline_parser = commands.add_parser("timeline", help="what the speakers did")
     timeline_parser.add_argument(
         "addresses",
@@ -243,7 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "timeline":
         print_timeline(args.addresses)
-    elif seed(args.config_dir):
+        return 0
+    seed_http(args.config_dir, args.port)
+    if seed(args.config_dir):
         names = ", ".join(chime[CONF_NAME] for chime in EXAMPLE_CHIMES)
         print(f"develop: added the emulated household with the chimes {names}")
     else:

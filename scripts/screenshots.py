@@ -475,15 +475,10 @@ def ws(driver: webdriver.Chrome, message: dict[str, Any]) -> Any:
 def tidy_up(driver: webdriver.Chrome) -> None:
     """Keep what scripts/develop's configuration causes out of the pictures.
 
-    Home Assistant moves the ``http:`` block of configuration.yaml into its
-    storage as a trial that a dialog asks to confirm (and that is undone after
-    five minutes); confirming it keeps that dialog out. Repair issues of
-    other integrations (the deprecated ``http:`` YAML) are ignored and the
-    updates they offer (the demo integration's) skipped, so that Settings
-    shows no badge; this integration's own repair issues stay.
+    Repair issues of other integrations are ignored and the updates they
+    offer (the demo integration's) skipped, so that Settings shows no badge;
+    this integration's own repair issues stay.
     """
-    with contextlib.suppress(RuntimeError):  # nothing pending to confirm
-        ws(driver, {"type": "http/config/promote"})
     for issue in ws(driver, {"type": "repairs/list_issues"})["issues"]:
         if issue["domain"] != "sonos_chime" and not issue["ignored"]:
             ws(

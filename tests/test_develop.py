@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 
 from homeassistant.components import persistent_notification
+from homeassistant.components.http import config as http_config
 from homeassistant.config import load_yaml_config_file
 from homeassistant.config_entries import STORAGE_KEY, ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
@@ -112,6 +113,48 @@ def test_seed_leaves_an_existing_household_and_other_entries(tmp_path: Path) -> 
     assert json.loads(path.read_text())["data"]["entries"][1]["title"] == "Renamed"
 
 
+def test_seed_http_stores_confirmed_settings(tmp_path: Path) -> None:
+    develop.seed_http(tmp_path, 18123)
+    path = develop.http_storage_path(tmp_path)
+    stored = json.loads(path.read_text())
+    assert stored["version"] == http_config.STORAGE_VERSION
+    data = stored["data"]
+    assert data["pending"] is None
+    assert data["yaml_migration_done"] is True
+    assert data["stable"]["server_host"] == ["127.0.0.1"]
+    assert data["stable"]["server_port"] == 18123
+
+    # A later start on another port keeps what else was set in the UI.
+    data["stable"]["use_x_frame_options"] = False
+    path.write_text(json.dumps(stored))
+    develop.seed_http(tmp_path, 18124)
+    stable = json.loads(path.read_text())["data"]["stable"]
+    assert stable["server_port"] == 18124
+    assert stable["use_x_frame_options"] is False
+
+
+async def test_home_assistant_takes_the_seeded_http_settings_as_confirmed(
+    hass: HomeAssistant, hass_storage: dict[str, Any], tmp_path: Path
+) -> None:
+    """Home Assistant's own loader runs the stored settings, with no trial to revert.
+
+    A trial (YAML moved into storage, or a change not confirmed) schedules a
+    revert and a restart five minutes on; stable settings schedule nothing.
+    """
+    develop.seed_http(tmp_path, 18125)
+    hass_storage[http_config.STORAGE_KEY] = json.loads(
+        develop.http_storage_path(tmp_path).read_text()
+    )
+
+    conf = await http_config.async_load_config(hass, {})
+
+    store = hass.data[http_config.DATA_STORE]
+    assert store.active_config_type is http_config.ActiveConfigType.STABLE
+    assert store.revert_deadline is None
+    assert conf["server_host"] == ["127.0.0.1"]
+    assert conf["server_port"] == 18125
+
+
 @default_addresses
 @pytest.mark.usefixtures("enable_custom_integrations")
 async def test_home_assistant_loads_the_seed(
@@ -166,7 +209,8 @@ async def test_template_chimes_at_start_and_shows_the_result(
     config = await hass.async_add_executor_job(
         load_yaml_config_file, str(config_dir / "configuration.yaml")
     )
-    assert config["http"]["server_port"] == "8123"
+    # The HTTP settings are stored by seed_http, never staged from YAML.
+    assert "http" not in config
     entry_id = await _load_seeded_entry(hass, hass_storage)
     assert await hass.config_entries.async_setup(entry_id)
     # A full instance always has notifications; the test harness sets up only
@@ -336,6 +380,13 @@ def test_develop_runs_a_configured_household(
         return True if len(speakers) == 3 else None
 
     _wait_for(fetched, START_TIMEOUT, "the start-up chime")
+
+    # The HTTP settings it runs on are confirmed ones: nothing to revert later.
+    config = log.parent / "config"
+    assert "Using stable HTTP config" in (config / "home-assistant.log").read_text()
+    http = json.loads(develop.http_storage_path(config).read_text())["data"]
+    assert http["pending"] is None
+    assert http["stable"]["server_port"] == port
 
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=STOP_TIMEOUT)

@@ -305,15 +305,12 @@ async def test_action_description(hass: HomeAssistant) -> None:
     assert "required" not in play_spec["fields"]["media"]
     # Media is picked in Home Assistant's media browser, audio only.
     assert play_spec["fields"]["media"]["selector"]["media"]["accept"] == ["audio/*"]
-    # The target picker offers Sonos speakers and our zone switches only.
+    # The target picker offers Sonos speakers and our zone switches only:
+    # devices are offered when they hold one of these entities.
     assert play_spec["target"] == {
         "entity": [
             {"integration": "sonos", "domain": ["media_player"]},
             {"integration": DOMAIN, "domain": ["switch"]},
-        ],
-        "device": [
-            {"integration": "sonos"},
-            {"integration": DOMAIN, "manufacturer": "Sonos"},
         ],
     }
     strings = await async_get_translations(hass, "en", "services", {DOMAIN})

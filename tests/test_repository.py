@@ -9,8 +9,10 @@ import shutil
 import subprocess
 import sys
 
+from homeassistant.helpers import selector
 from packaging.requirements import Requirement
 import pytest
+import yaml
 
 from scripts import core_pins
 
@@ -56,6 +58,25 @@ def test_manifest_is_what_hassfest_wants() -> None:
     for key in ("documentation", "issue_tracker"):
         assert manifest[key].startswith("https://")
     assert manifest["codeowners"]
+
+
+def test_services_yaml_has_no_device_filter_on_targets() -> None:
+    """hassfest (and so HACS) refuses device filters on a target.
+
+    "Services do not support device filters on target, use a device selector
+    instead": the target filters entities, and the frontend offers the devices
+    that hold them (Sonos speakers).
+    """
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    for name, service in services.items():
+        target = service.get("target")
+        if target is None:
+            continue
+        assert set(target) <= {"entity"}, name
+        # What is left is a target selector as Home Assistant reads one.
+        selector.TargetSelector.CONFIG_SCHEMA(target)
+        for entity_filter in target["entity"]:
+            assert entity_filter["integration"] in {"sonos", "sonos_chime"}, name
 
 
 def test_hacs_metadata() -> None:
@@ -142,7 +163,7 @@ def test_ci_runs_the_readme_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     commands = [line for line in ci.splitlines() if line.startswith("scripts/")]
-    assert commands == ["scripts/setup", "scripts/test", "scripts/lint"]
+    assert commands == ["scripts/test", "scripts/lint", "scripts/newest"]
     for command in commands:
         assert command in readme
 

@@ -1,8 +1,10 @@
 """An emulated Sonos household that real, unmodified SoCo drives over HTTP.
 
 Each speaker listens on its own loopback address (127.0.0.2, 127.0.0.3, ...,
-port 1400) and answers the UPnP/SOAP calls SoCo makes (0.31.2, the version Home
-Assistant core's Sonos integration pins, and 0.32): device and
+port 1400) and answers the UPnP/SOAP calls SoCo makes: 0.31.2, which Home
+Assistant core's Sonos pins up to 2026.10, and 0.32.x, which it pins from
+2026.11 on (0.32.1), up to the newest SoCo (``scripts/newest`` runs the engine
+and emulator tests on each): device and
 service descriptions, AVTransport, RenderingControl, GroupRenderingControl,
 ContentDirectory (the queue), ZoneGroupTopology and DeviceProperties, plus
 the reads Home Assistant core's Sonos integration makes at set-up, answered

@@ -1,18 +1,22 @@
 """What the installed Home Assistant needs to start offline with core's Sonos and ours.
 
 Prints the requirements of every integration bootstrap always loads, of core's
-Sonos, of what our manifest depends on (and loads after), and of all their
-dependencies: what a user's install already holds. Our own requirements are
+Sonos, of what our manifest depends on (and loads after), of all their
+dependencies and of what they load after (Home Assistant installs those too),
+and of the auth modules: what a user's install already holds. Our own requirements are
 left out, so that a start shows whether Home Assistant would install them.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
+import pkgutil
 from typing import Any
 
 from homeassistant import bootstrap
+from homeassistant.auth import mfa_modules, providers
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = Path(bootstrap.__file__).parent / "components"
@@ -49,8 +53,20 @@ def start_requirements() -> list[str]:
         seen.add(domain)
         data = manifest(domain)
         requirements.update(data.get("requirements", []))
+        # Home Assistant installs what an integration loads after, too.
         todo.extend(data.get("dependencies", []))
-    return sorted(requirements)
+        todo.extend(data.get("after_dependencies", []))
+    return sorted(requirements | auth_requirements())
+
+
+def auth_requirements() -> set[str]:
+    """What the auth providers and multi-factor modules install when loaded."""
+    found: set[str] = set()
+    for package in (mfa_modules, providers):
+        for module in pkgutil.iter_modules(package.__path__):
+            imported = importlib.import_module(f"{package.__name__}.{module.name}")
+            found.update(getattr(imported, "REQUIREMENTS", []))
+    return found
 
 
 if __name__ == "__main__":

@@ -99,3 +99,22 @@ def engine_for() -> Callable[[Household], ChimeEngine]:
 def engine(household: Household, engine_for) -> ChimeEngine:
     """The engine on the default three-zone household."""
     return engine_for(household)
+
+
+@pytest.fixture
+def household_at_work(household: Household) -> Household:
+    """A queue mid-track in a group, a muted radio, quiet volumes."""
+    kitchen, room, coop = (
+        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
+    )
+    kitchen.set_queue(QUEUE)
+    kitchen.set_play_mode("REPEAT_ALL")
+    kitchen.set_volume(12)
+    room.set_volume(9)
+    kitchen.play_queue(track=2, position=30.0)
+    household.join("Living Room", "Kitchen")
+    coop.set_source(RADIO, state="PLAYING")
+    coop.set_volume(7)
+    coop.set_mute(True)
+    settled(household)
+    return household

@@ -18,7 +18,7 @@ from custom_components.sonos_chime.engine import (
 from custom_components.sonos_chime.engine.record import record_age
 from sonos_emulator import Household
 
-from .conftest import QUEUE, RADIO, both_profiles, settled, wait_for
+from .conftest import RADIO, both_profiles, settled, wait_for
 
 ROOT = Path(__file__).parents[2]
 # A process that chimes on the household and writes the record where the
@@ -65,25 +65,6 @@ def killed_mid_chime(household: Household, media_server, tmp_path: Path) -> dict
         chimer.wait(timeout=10)
     assert chimer.returncode == -signal.SIGKILL
     return json.loads(record_path.read_text())
-
-
-@pytest.fixture
-def household_at_work(household: Household) -> Household:
-    """A queue mid-track in a group, a muted radio, quiet volumes."""
-    kitchen, room, coop = (
-        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
-    )
-    kitchen.set_queue(QUEUE)
-    kitchen.set_play_mode("REPEAT_ALL")
-    kitchen.set_volume(12)
-    room.set_volume(9)
-    kitchen.play_queue(track=2, position=30.0)
-    household.join("Living Room", "Kitchen")
-    coop.set_source(RADIO, state="PLAYING")
-    coop.set_volume(7)
-    coop.set_mute(True)
-    settled(household)
-    return household
 
 
 @both_profiles

@@ -48,6 +48,7 @@ TEST_CHIMES = {
     "chime_short.flac": (0.6, 1e-9),
     "chime_short.m4a": (0.6, 1e-9),
     "chime_silent.ogg": (0.6, 1e-9),
+    "chime_silent_long.ogg": (30.0, 1e-9),
 }
 
 

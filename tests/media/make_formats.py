@@ -1,4 +1,4 @@
-"""Write chime_short.flac, chime_short.m4a and chime_silent.ogg with Python alone.
+"""Write chime_short.flac, chime_short.m4a and the silent Ogg files with Python alone.
 
 No audio encoder is installed here (no ffmpeg, flac, opusenc, libFLAC...), so
 the containers are written by hand, in modes of each format that need no
@@ -6,7 +6,9 @@ compression: FLAC with VERBATIM subframes and ALAC (in M4A) with uncompressed
 "escape" frames, both holding the samples of chime_short.wav, so they last
 exactly as long (26460 samples at 44.1 kHz). Opus has no uncompressed mode, so
 the Ogg file holds the well-known 3-byte Opus packet that decodes to 20 ms of
-silence, 0.6 s of it after the pre-skip. The tests check the durations with
+silence, 0.6 s of it after the pre-skip (chime_silent.ogg), or 30 s
+(chime_silent_long.ogg: a chime that outlasts a stop, a few hundred bytes). The
+tests check the durations with
 mutagen; nothing here decoded the files, as no decoder is installed either.
 
 Usage: ``python tests/media/make_formats.py``. The output is deterministic.
@@ -245,11 +247,12 @@ def wav_samples(path: Path) -> tuple[list[int], int]:
 
 
 def main() -> None:
-    """Write the three files beside this script."""
+    """Write the four files beside this script."""
     samples, rate = wav_samples(HERE / "chime_short.wav")
     (HERE / "chime_short.flac").write_bytes(flac(samples, rate))
     (HERE / "chime_short.m4a").write_bytes(m4a_alac(samples, rate))
     (HERE / "chime_silent.ogg").write_bytes(ogg_opus(0.6))
+    (HERE / "chime_silent_long.ogg").write_bytes(ogg_opus(30.0))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from .duration import read_duration, read_file_duration
 from .engine import ChimeEngine
 from .errors import (
     ChimeError,
+    ChimeStoppedError,
     HouseholdBusyError,
     HouseholdUnreachableError,
     MediaUnavailableError,
@@ -34,6 +35,7 @@ __all__ = [
     "ChimeMode",
     "ChimeRequest",
     "ChimeResult",
+    "ChimeStoppedError",
     "HouseholdBusyError",
     "HouseholdInfo",
     "HouseholdUnreachableError",

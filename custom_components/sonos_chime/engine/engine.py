@@ -13,9 +13,15 @@ import threading
 import time
 from typing import Any
 
-from .errors import HouseholdBusyError, HouseholdUnreachableError, UnknownZoneError
+from .errors import (
+    ChimeStoppedError,
+    HouseholdBusyError,
+    HouseholdUnreachableError,
+    UnknownZoneError,
+)
 from .group import (
     START_TIMEOUT,
+    STOPPED_DETAIL,
     GroupChime,
     Speaker,
     describe,
@@ -67,10 +73,26 @@ class ChimeEngine:
         self.end_margin = end_margin
         # Known from the first topology read; chimes on it are serialised.
         self._household_id: str | None = None
+        # Set once the process stops: a chime under way is cut short and put
+        # back, a chime not yet started does not start.
+        self._stopping = threading.Event()
 
     def update_hosts(self, hosts: Iterable[str]) -> None:
         """Hosts to ask next, the ones that answered before first."""
         self.hosts = tuple(dict.fromkeys([*self.hosts, *hosts]))
+
+    def stop(self) -> None:
+        """Cut the chime under way short, put back, and start no other.
+
+        Safe from any thread; a chime still preparing raises
+        ChimeStoppedError before it touches a speaker.
+        """
+        self._stopping.set()
+
+    def _refuse_when_stopping(self) -> None:
+        """The last moment a chime may still be given up without a trace."""
+        if self._stopping.is_set():
+            raise ChimeStoppedError("Home Assistant is stopping")
 
     def household(self) -> HouseholdInfo:
         """Fresh topology from the first host that answers."""
@@ -92,6 +114,7 @@ class ChimeEngine:
         A sequence (``request.followed_by``) plays piece after piece within
         one pause and one restore; every piece is fetched before anything is.
         """
+        self._refuse_when_stopping()
         pieces = tuple(_measured(piece) for piece in request.sequence)
         household_id = self._household_id or self.household().household_id
         with self._holding(household_id):
@@ -211,6 +234,7 @@ class ChimeEngine:
                     pausing = [group for group in groups if group not in overlaid]
                 for group in pausing:
                     group.chimed_by(ChimeMode.INTERRUPT)
+                self._refuse_when_stopping()
                 if on_record is not None:
                     _keep(on_record, make_record(info.household_id, request, pausing))
                 each(lambda group: group.get_ready(together, pieces[0]), pausing)
@@ -239,9 +263,17 @@ class ChimeEngine:
         """
         live = [group for group in pausing if group.active]
         wait_end = partial(
-            GroupChime.wait_end, margin=self.end_margin, poll=self.poll_interval
+            GroupChime.wait_end,
+            margin=self.end_margin,
+            poll=self.poll_interval,
+            stop=self._stopping,
         )
         for index, piece in enumerate(pieces):
+            if self._stopping.is_set():
+                each(GroupChime.cut_short, live)
+                if overlay is not None:
+                    overlay.cut_short()
+                break
             if index:
                 each(GroupChime.stop_chime, [g for g in live if not g.active])
                 live = [group for group in live if group.active]
@@ -251,7 +283,12 @@ class ChimeEngine:
             each(GroupChime.play, live)
             each(wait_end, live)
             if overlay is not None:
-                overlay.end(piece, self.end_margin, more=index + 1 < len(pieces))
+                overlay.end(
+                    piece,
+                    self.end_margin,
+                    more=index + 1 < len(pieces),
+                    stop=self._stopping,
+                )
 
     def _put_back(
         self, groups: list[GroupChime], each: Each, together: Together
@@ -491,17 +528,32 @@ class _ClipChime:
                 if (error := errors.get(speaker.zone.uid)) is not None:
                     speaker.fail(Reason.UPNP_ERROR, f"clip: {error}")
 
-    def end(self, piece: ChimeMedia, margin: float, *, more: bool) -> None:
-        """Each speaker's clip as it ended; one still sounding is cut if more follow."""
+    def cut_short(self) -> None:
+        """No more pieces: every speaker still in the chime was cut short."""
+        for group in self.groups:
+            for speaker in group.speakers:
+                speaker.settle(Outcome.FAILED, Reason.STOPPED, STOPPED_DETAIL)
+
+    def end(
+        self, piece: ChimeMedia, margin: float, *, more: bool, stop: threading.Event
+    ) -> None:
+        """Each speaker's clip as it ended; one still sounding is cut if more follow.
+
+        Stopping cuts every clip still sounding, so none outlives the process.
+        """
         bound = end_bound(piece, margin)
-        statuses = self.clips.wait(bound + START_TIMEOUT)
+        statuses = self.clips.wait(bound + START_TIMEOUT, stop)
+        stopped = stop.is_set()
         for group in self.groups:
             playing = group.transport is not None and group.transport.state == PLAYING
             for speaker in group.speakers:
                 speaker.resumed(playing)
-                if (status := statuses.get(speaker.zone.uid)) is not None:
+                status = statuses.get(speaker.zone.uid)
+                if stopped and status not in (None, "DONE"):
+                    speaker.fail(Reason.STOPPED, STOPPED_DETAIL)
+                elif status is not None:
                     _clip_ended(speaker, status)
-        if more:
+        if more or stopped:
             self.clips.dismiss(
                 uid for uid, status in statuses.items() if status != "DONE"
             )

@@ -24,3 +24,7 @@ class MediaUnavailableError(ChimeError):
 
 class HouseholdBusyError(ChimeError):
     """Another chime held the household for longer than we may wait."""
+
+
+class ChimeStoppedError(ChimeError):
+    """Home Assistant is stopping: a chime not yet started does not start."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
 import logging
+import threading
 import time
 
 from soco import SoCo
@@ -43,6 +44,8 @@ from .sources import INPUTS, SourceKind, classify
 from .topology import SPEAKER_ERRORS
 
 _LOGGER = logging.getLogger(__name__)
+# What a zone's result says when a stop cut its chime short.
+STOPPED_DETAIL = "Cut short: Home Assistant is stopping"
 
 START_TIMEOUT = 10.0  # Play until PLAYING: covers the speaker's fetch of the file.
 RESTORE_ATTEMPTS = 2
@@ -131,9 +134,12 @@ class PieceRun:
         self.play_times = (before, time.monotonic())
 
     def wait_end(
-        self, device: SoCo, margin: float, poll: float
+        self, device: SoCo, margin: float, poll: float, stop: threading.Event
     ) -> tuple[Reason, str] | None:
-        """Poll until the speaker says the piece is over, bounded by its length."""
+        """Poll until the speaker says the piece is over, bounded by its length.
+
+        ``stop`` set cuts the wait short, the piece still sounding.
+        """
         duration = self.media.duration
         started = self.play_times[1] if self.play_times else time.monotonic()
         deadline = started + START_TIMEOUT
@@ -155,7 +161,9 @@ class PieceRun:
             if now >= deadline:
                 self.ended_at = now
                 return Reason.TIMEOUT, "Chime did not end in time"
-            time.sleep(self._next_poll(poll, now))
+            if stop.wait(self._next_poll(poll, now)):
+                self.ended_at = time.monotonic()
+                return Reason.STOPPED, STOPPED_DETAIL
         self.ended_at = time.monotonic()
         if self.played_at is None and (
             duration is None or self.ended_at - started < duration / 2
@@ -206,6 +214,11 @@ class GroupChime:
         if self.active:
             for speaker in self.speakers:
                 speaker.chimed_by(way)
+
+    def cut_short(self) -> None:
+        """Home Assistant stops: no more of the chime here; it is put back."""
+        if self.active:
+            self._end(Outcome.FAILED, Reason.STOPPED, STOPPED_DETAIL)
 
     def _end(self, outcome: Outcome, reason: Reason, detail: str) -> None:
         """Stop this group's chime; every zone of it gets the same outcome."""
@@ -391,17 +404,19 @@ class GroupChime:
         if self.play_times is None:
             self.play_times = run.play_times
 
-    def wait_end(self, margin: float, poll: float) -> None:
+    def wait_end(self, margin: float, poll: float, stop: threading.Event) -> None:
         """Until the speaker says the piece is over; a failure ends the group."""
         run = self.runs[-1] if self.runs else None
         if self.active and run is not None and run.play_times:
             self._guard(
                 self._located("playback"),
-                partial(self._wait_end, run, margin, poll),
+                partial(self._wait_end, run, margin, poll, stop),
             )
 
-    def _wait_end(self, run: PieceRun, margin: float, poll: float) -> None:
-        failure = run.wait_end(self.coordinator.soco, margin, poll)
+    def _wait_end(
+        self, run: PieceRun, margin: float, poll: float, stop: threading.Event
+    ) -> None:
+        failure = run.wait_end(self.coordinator.soco, margin, poll, stop)
         if self.play_times is not None and run.ended_at is not None:
             # From the first piece's start: the whole sequence, gaps included.
             self.wait["end"] = run.ended_at - self.play_times[1]

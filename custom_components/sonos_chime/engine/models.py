@@ -56,6 +56,8 @@ class Reason(StrEnum):
     REGROUP_FAILED = "regroup_failed"
     # An overlay clip that ended before it had played (a newer clip, dismissed).
     CLIP_CUT_SHORT = "clip_cut_short"
+    # The chime cut short, and the zone put back, because Home Assistant stops.
+    STOPPED = "stopped"
     # After a crash: someone changed the zone since; it is left as it is.
     CHANGED_SINCE = "changed_since"
 

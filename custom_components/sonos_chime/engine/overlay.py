@@ -90,9 +90,9 @@ class OverlaySession:
         """
         return self._run(self._start_all(volumes, url), CONNECT_TIMEOUT * 3)
 
-    def wait(self, bound: float) -> dict[str, str]:
-        """Each clip's last status, once all have ended or ``bound`` s passed."""
-        return self._run(self._wait_all(bound), bound + CONNECT_TIMEOUT)
+    def wait(self, bound: float, stop: threading.Event) -> dict[str, str]:
+        """Each clip's last status, once all have ended, ``bound`` s passed or stop."""
+        return self._run(self._wait_all(bound, stop), bound + CONNECT_TIMEOUT)
 
     def dismiss(self, uids: Iterable[str]) -> None:
         """Cancel these speakers' clips that still sound: a sequence moved on."""
@@ -208,13 +208,18 @@ class OverlaySession:
         self._settle(clip)
         return None
 
-    async def _wait_all(self, bound: float) -> dict[str, str]:
+    async def _wait_all(self, bound: float, stop: threading.Event) -> dict[str, str]:
         loaded = [clip for clip in self._clips.values() if clip.clip_id]
-        try:
-            async with asyncio.timeout(bound):
-                await asyncio.gather(*(clip.ended.wait() for clip in loaded))
-        except TimeoutError:
-            pass
+        ended = asyncio.ensure_future(
+            asyncio.gather(*(clip.ended.wait() for clip in loaded))
+        )
+        stopped = asyncio.ensure_future(_until(stop))
+        await asyncio.wait(
+            (ended, stopped), timeout=bound, return_when="FIRST_COMPLETED"
+        )
+        for waiting in (ended, stopped):
+            waiting.cancel()
+        await asyncio.gather(ended, stopped, return_exceptions=True)
         return {
             clip.zone.uid: clip.error or clip.status or "UNKNOWN" for clip in loaded
         }
@@ -246,3 +251,12 @@ class OverlaySession:
                     _LOGGER.debug("Closing %s's websocket failed", clip.zone.name)
         if self._session is not None:
             await self._session.close()
+
+
+async def _until(stop: threading.Event) -> None:
+    """Return once stop is set, looking every tenth of a second.
+
+    A threading.Event, set from Home Assistant's thread: no awaitable to wait on.
+    """
+    while not stop.is_set():  # noqa: ASYNC110
+        await asyncio.sleep(0.1)

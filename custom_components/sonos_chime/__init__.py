@@ -4,7 +4,7 @@ from functools import partial
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
@@ -113,6 +113,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
     # Armed once the switches restored Quiet and the zones switched off.
     manager.async_start()
     entry.async_on_unload(manager.async_stop)
+    entry.async_on_unload(
+        hass.async_add_shutdown_job(
+            HassJob(manager.async_cut_short, "sonos_chime stop")
+        )
+    )
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
 

@@ -9,10 +9,11 @@ by HouseholdRepairs (issues.py). Entities hear of a change to their chime by
 the dispatcher signal signal_chime_updated.
 """
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -39,6 +40,9 @@ from .recovery import ChimeRecordStore
 from .schedule import HouseholdSchedules
 
 type Trigger = Literal["schedule", "button", "action"]
+
+# Within Home Assistant's first stop stage (20 s): a restore takes seconds.
+CUT_SHORT_TIMEOUT: Final = 15.0
 
 
 def signal_chime_updated(entry_id: str, chime_id: str) -> SignalType[()]:
@@ -74,6 +78,8 @@ class ChimeManager:
         self._last_result: dict[str, dict[str, Any]] = {}
         self._last_played: dict[str, datetime] = {}
         self._unsub_media_check: CALLBACK_TYPE | None = None
+        # Chimes under way: each finishes, and forgets its record, on its own.
+        self._chimes: set[asyncio.Task[ChimeResult]] = set()
 
     # ------------------------------------------------------------- config
     @callback
@@ -309,21 +315,23 @@ class ChimeManager:
             zone_uids,
             sorted(disabled),
         )
-        guard = async_get_guard(self.hass)
+        chime = self.hass.async_create_task(
+            self._async_chime(
+                request,
+                None if zone_uids is None else tuple(zone_uids),
+                disabled,
+                trigger,
+                chime_id,
+            ),
+            f"{DOMAIN} chime on {self.entry.title}",
+            eager_start=True,
+        )
+        self._chimes.add(chime)
+        chime.add_done_callback(self._chimes.discard)
         with translate_chime_errors():
-            async with guard.hold(
-                self.household.household_id, self.engine.busy_timeout
-            ):
-                try:
-                    result = await self.hass.async_add_executor_job(
-                        self._chime,
-                        request,
-                        None if zone_uids is None else tuple(zone_uids),
-                        disabled,
-                    )
-                finally:
-                    await self.records.async_clear()
-        self._async_record(result, trigger, chime_id)
+            # A caller cancelled mid-chime (a script restarted, an automation
+            # turned off) leaves the chime to finish and put every zone back.
+            result = await asyncio.shield(chime)
         if failed := _failed_everywhere(result):
             # Every zone is back as it was; the chime itself played nowhere.
             raise HomeAssistantError(
@@ -332,6 +340,45 @@ class ChimeManager:
                 translation_placeholders={"zones": failed},
             )
         return result
+
+    async def _async_chime(
+        self,
+        request: ChimeRequest,
+        zone_uids: tuple[str, ...] | None,
+        disabled: frozenset[str],
+        trigger: Trigger,
+        chime_id: str | None,
+    ) -> ChimeResult:
+        """The household held from the first pause until every zone is back.
+
+        The record goes only after the engine returned, so only once the
+        household is back: cancelled at the last stage of a stop, this task
+        leaves the record for the next start to restore from. The result is
+        shown before the household is let go, so that a reload waiting for
+        it finds the result on the entities it unloads.
+        """
+        guard = async_get_guard(self.hass)
+        async with guard.hold(self.household.household_id, self.engine.busy_timeout):
+            result = await self.hass.async_add_executor_job(
+                self._chime, request, zone_uids, disabled
+            )
+            await self.records.async_clear()
+            self._async_record(result, trigger, chime_id)
+        return result
+
+    async def async_cut_short(self) -> None:
+        """Home Assistant stops: the chime under way ends early, every zone put back.
+
+        A shutdown job, which Home Assistant waits for before anything else
+        stops; a chime still preparing then gives up without touching a
+        speaker, and none starts after.
+        """
+        self.engine.stop()
+        if self._chimes:
+            LOGGER.info(
+                "Home Assistant stops mid-chime: putting %s back", self.entry.title
+            )
+            await asyncio.wait(set(self._chimes), timeout=CUT_SHORT_TIMEOUT)
 
     def _chime(
         self,

@@ -1,11 +1,17 @@
-"""Home Assistant killed mid-chime, started again: every zone is put back.
+"""Home Assistant stopped mid-chime, started again: every zone is put back.
 
 The first Home Assistant is a real process (`hass`) on a config dir of its
-own, chiming at start-up; it is killed with SIGKILL while the speakers play
-the chime. The second start is this test's Home Assistant, given the storage
-the killed one left behind.
+own, chiming at start-up. Killed with SIGKILL while the speakers play the
+chime, it leaves a record that the next start restores from (that second
+start is this test's Home Assistant, given the storage left behind). Stopped
+gracefully with SIGTERM (a restart, an update, a container stop), it cuts the
+chime short and puts every zone back before it exits; stopped while the chime
+is still being prepared, it touches nothing and leaves no record.
 """
 
+from collections.abc import Callable
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import json
 import os
 from pathlib import Path
@@ -13,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from types import MappingProxyType
 from typing import Any
@@ -26,7 +33,10 @@ from custom_components.sonos_chime.config_flow import SonosChimeConfigFlow
 from custom_components.sonos_chime.const import CONF_ALL_ZONES, CONF_HOSTS, DOMAIN
 from custom_components.sonos_chime.recovery import MAX_AGE
 from sonos_emulator import Household, Track
+from tests.conftest import MEDIA_DIR
 from tests.engine.conftest import wait_for
+
+from .conftest import state_changing_actions
 
 ROOT = Path(__file__).parents[2]
 HASS = Path(sys.executable).with_name("hass")
@@ -36,6 +46,8 @@ QUEUE = [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}", 180.0) for n in 
 RADIO = "x-sonosapi-stream:s24896?sid=254&flags=8224&sn=0"
 # A whole Home Assistant start, every package installed: a few seconds.
 START_TIMEOUT = 60.0
+# A graceful stop: its stages are bounded at 20 + 100 + 60 + 30 s; ours takes seconds.
+STOP_TIMEOUT = 60.0
 
 
 def entry_data(household: Household) -> dict[str, Any]:
@@ -109,10 +121,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def kill_home_assistant_mid_chime(
-    household: Household, chime: str, tmp_path: Path
-) -> Path:
-    """A real Home Assistant killed while every zone plays its start-up chime."""
+def stop_home_assistant(
+    household: Household,
+    chime: str,
+    tmp_path: Path,
+    sig: signal.Signals,
+    when: Callable[[], bool],
+) -> tuple[Path, int]:
+    """A real Home Assistant chiming at start-up, sent sig once when() holds.
+
+    Returns its config dir and exit code; SIGKILL goes to its whole group.
+    """
     config = tmp_path / "config"
     write_config(config, household, chime)
     log = (tmp_path / "hass.log").open("wb")
@@ -123,19 +142,38 @@ def kill_home_assistant_mid_chime(
         start_new_session=True,
     )
     try:
-        wait_for(
-            lambda: all(
-                speaker.state()["track_uri"] == chime
-                and speaker.state()["transport_state"] == "PLAYING"
-                for speaker in household.speakers
-                if speaker.state()["coordinator_uid"] == speaker.uid
-            ),
-            timeout=START_TIMEOUT,
-        )
+        wait_for(when, timeout=START_TIMEOUT)
+        if sig is signal.SIGKILL:
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
+        code = process.wait(timeout=STOP_TIMEOUT)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
         log.close()
+    return config, code
+
+
+def chime_sounding(household: Household, chime: str) -> Callable[[], bool]:
+    """Every group's coordinator plays the chime."""
+    return lambda: all(
+        speaker.state()["track_uri"] == chime
+        and speaker.state()["transport_state"] == "PLAYING"
+        for speaker in household.speakers
+        if speaker.state()["coordinator_uid"] == speaker.uid
+    )
+
+
+def kill_home_assistant_mid_chime(
+    household: Household, chime: str, tmp_path: Path
+) -> Path:
+    """A real Home Assistant killed while every zone plays its start-up chime."""
+    config, code = stop_home_assistant(
+        household, chime, tmp_path, signal.SIGKILL, chime_sounding(household, chime)
+    )
+    assert code == -signal.SIGKILL
     return config
 
 
@@ -288,3 +326,145 @@ async def test_only_a_recent_record_is_replayed(
         assert (state["current_uri"], state["volume"]) == (chime, 45)
         assert "too long to restore" in caplog.text
     assert RECORD_KEY not in hass_storage
+
+
+def at_work(household: Household) -> None:
+    """A group on its queue at track 2, a muted radio, quiet volumes."""
+    kitchen, room, coop = (
+        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
+    )
+    kitchen.set_queue(QUEUE)
+    kitchen.set_volume(12)
+    room.set_volume(9)
+    kitchen.play_queue(track=2, position=30.0)
+    household.join("Living Room", "Kitchen")
+    coop.set_source(RADIO, state="PLAYING")
+    coop.set_volume(7)
+    coop.set_mute(True)
+
+
+def assert_at_work(household: Household, chime: str) -> None:
+    """Every field at_work set, as the speakers report it."""
+    kitchen, room, coop = (
+        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
+    )
+    state = kitchen.state()
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert (state["track_number"], state["transport_state"]) == (2, "PLAYING")
+    assert state["position"] >= 30.0
+    assert (state["volume"], state["mute"]) == (12, False)
+    assert room.state()["coordinator_uid"] == kitchen.uid
+    assert (room.state()["volume"], room.state()["mute"]) == (9, False)
+    coop_state = coop.state()
+    assert (coop_state["current_uri"], coop_state["transport_state"]) == (
+        RADIO,
+        "PLAYING",
+    )
+    assert (coop_state["volume"], coop_state["mute"]) == (7, True)
+    assert all(s.state()["track_uri"] != chime for s in household.speakers)
+
+
+async def start_again(
+    hass: HomeAssistant, hass_storage: dict[str, Any], config: Path
+) -> None:
+    """This test's Home Assistant on the storage the stopped one left."""
+    if (record := config / ".storage" / RECORD_KEY).exists():
+        hass_storage[RECORD_KEY] = json.loads(record.read_text())
+    entry = MockConfigEntry(**entry_data_of(config), entry_id=ENTRY_ID)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def entry_data_of(config: Path) -> dict[str, Any]:
+    """The household entry as the stopped instance stored it."""
+    stored = json.loads((config / ".storage" / STORAGE_KEY).read_text())
+    [entry] = [e for e in stored["data"]["entries"] if e["domain"] == DOMAIN]
+    return {
+        key: entry[key] for key in ("domain", "title", "data", "options", "unique_id")
+    }
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_stopped_mid_chime_puts_every_zone_back_before_it_exits(
+    hass: HomeAssistant,
+    household: Household,
+    hass_storage: dict[str, Any],
+    media_server,
+    tmp_path: Path,
+) -> None:
+    """SIGTERM, as a restart sends, while a 30 s chime plays on every zone."""
+    at_work(household)
+    chime = media_server.url("chime_silent_long.ogg")
+
+    config, code = await hass.async_add_executor_job(
+        stop_home_assistant,
+        household,
+        chime,
+        tmp_path,
+        signal.SIGTERM,
+        chime_sounding(household, chime),
+    )
+
+    assert code >= 0  # it stopped by itself
+    assert_at_work(household, chime)
+    assert not (config / ".storage" / RECORD_KEY).exists()
+    log = (tmp_path / "hass.log").read_text()
+    assert "still running at shutdown" not in log
+
+    # The next start finds nothing to undo, and undoes nothing.
+    household.clear_events()
+    await start_again(hass, hass_storage, config)
+    assert state_changing_actions(household) == []
+    assert_at_work(household, chime)
+
+
+class _SlowMedia(SimpleHTTPRequestHandler):
+    """Serves test media after a pause, saying when it was first asked."""
+
+    asked = threading.Event()
+
+    def do_GET(self) -> None:
+        """Answer late: the chime is still being prepared meanwhile."""
+        type(self).asked.set()
+        time.sleep(3.0)
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Discard."""
+
+
+@pytest.mark.usefixtures("ha_server", "emulator_network")
+async def test_stopped_while_preparing_touches_nothing(
+    hass: HomeAssistant,
+    household: Household,
+    hass_storage: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """SIGTERM while the chime's media is still being measured: no trace at all."""
+    at_work(household)
+    household.clear_events()
+    _SlowMedia.asked.clear()
+    handler = partial(_SlowMedia, directory=str(MEDIA_DIR))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    chime = f"http://127.0.0.1:{server.server_address[1]}/chime_long.mp3"
+    try:
+        config, code = await hass.async_add_executor_job(
+            stop_home_assistant,
+            household,
+            chime,
+            tmp_path,
+            signal.SIGTERM,
+            _SlowMedia.asked.is_set,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert code >= 0
+    assert state_changing_actions(household) == []
+    assert_at_work(household, chime)
+    assert not (config / ".storage" / RECORD_KEY).exists()

@@ -1,9 +1,11 @@
 """Setting up and unloading a household."""
 
 import asyncio
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -13,7 +15,7 @@ from custom_components.sonos_chime.guard import async_get_guard
 from sonos_emulator import Household, Track
 from tests.conftest import EMULATOR_NET
 
-from .conftest import MORNING, chime_subentry, put_in_library
+from .conftest import MORNING, chime_subentry, put_in_library, state_changing_actions
 from .test_entities import LAST_PLAYED, press_play_now
 from .test_manager import household_entry, set_up
 from .test_services import play
@@ -89,9 +91,11 @@ def play_music(household: Household) -> None:
     kitchen.play_queue(track=3, position=40.0)
 
 
-async def chime_playing(hass: HomeAssistant, household: Household) -> None:
+async def chime_playing(
+    hass: HomeAssistant, household: Household, media: str = "long.mp3"
+) -> None:
     """Wait until Kitchen plays the long chime."""
-    long_url = f"{hass.config.internal_url}/local/sonos_chime/long.mp3"
+    long_url = f"{hass.config.internal_url}/local/sonos_chime/{media}"
     async with asyncio.timeout(5):
         while household["Kitchen"].state()["track_uri"] != long_url:  # noqa: ASYNC110 - the speaker is polled
             await asyncio.sleep(0.02)
@@ -119,8 +123,13 @@ async def test_unload_waits_for_the_running_chime(
     assert_back_on_the_queue(household)
 
 
+def record_key(entry: MockConfigEntry) -> str:
+    """Where the chime under way keeps what it will restore."""
+    return f"{DOMAIN}.{entry.entry_id}.chime_record"
+
+
 async def test_reload_waits_for_the_running_chime(
-    hass: HomeAssistant, household: Household
+    hass: HomeAssistant, household: Household, hass_storage: dict[str, Any]
 ) -> None:
     """Reloaded mid-chime: zones back first, the play shown, the next one plays."""
     play_music(household)
@@ -133,10 +142,13 @@ async def test_reload_waits_for_the_running_chime(
     manager = await set_up(hass, entry)
     chime = hass.async_create_task(press_play_now(hass))
     await chime_playing(hass, household)
+    assert record_key(entry) in hass_storage
 
     assert await hass.config_entries.async_reload(entry.entry_id)
 
     assert_back_on_the_queue(household)
+    # Forgotten once the household was back, not when the reload began.
+    assert record_key(entry) not in hass_storage
     await chime
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.manager is not manager
@@ -149,6 +161,78 @@ async def test_reload_waits_for_the_running_chime(
     await press_play_now(hass)
     assert entry.runtime_data.manager.last_played(MORNING) is not None
     assert_back_on_the_queue(household)
+
+
+async def test_a_cancelled_caller_leaves_the_chime_to_finish(
+    hass: HomeAssistant,
+    household: Household,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A script restarted mid-chime: the chime still puts every zone back.
+
+    The record stays until then, so a stop in between would still restore.
+    """
+    play_music(household)
+    put_in_library(hass, "long.mp3", "chime_long.mp3")
+    chime = hass.async_create_task(
+        play(hass, media="long.mp3", zones=["Kitchen"], volume=30)
+    )
+    await chime_playing(hass, household)
+
+    chime.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await chime
+
+    assert record_key(loaded_entry) in hass_storage
+    assert household["Kitchen"].state()["volume"] == 30  # still chiming
+    await hass.async_block_till_done()
+    assert_back_on_the_queue(household)
+    assert record_key(loaded_entry) not in hass_storage
+
+
+async def test_stop_mid_chime_puts_every_zone_back_first(
+    hass: HomeAssistant,
+    household: Household,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Home Assistant's graceful stop waits while the chime is cut short and undone."""
+    play_music(household)
+    put_in_library(hass, "silence.ogg", "chime_silent_long.ogg")
+    chime = hass.async_create_task(
+        play(hass, media="silence.ogg", zones=["Kitchen"], volume=30)
+    )
+    await chime_playing(hass, household, "silence.ogg")
+
+    await hass.async_stop()
+
+    # Cut short (the 30 s chime had not ended) and put back before the stop ended.
+    assert_back_on_the_queue(household)
+    assert record_key(loaded_entry) not in hass_storage
+    with pytest.raises(HomeAssistantError) as err:
+        await chime
+    assert "Kitchen (stopped)" in str(err.value)
+
+
+async def test_a_stop_while_preparing_touches_nothing(
+    hass: HomeAssistant,
+    household: Household,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Stopping before the first pause: no record, no speaker changed."""
+    play_music(household)
+    put_in_library(hass, "long.mp3", "chime_long.mp3")
+    await loaded_entry.runtime_data.manager.async_cut_short()
+    household.clear_events()
+
+    with pytest.raises(HomeAssistantError) as err:
+        await play(hass, media="long.mp3", zones=["Kitchen"], volume=30)
+
+    assert "stopping" in str(err.value)
+    assert state_changing_actions(household) == []
+    assert record_key(loaded_entry) not in hass_storage
 
 
 def assert_back_on_the_queue(household: Household) -> None:

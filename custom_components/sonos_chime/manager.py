@@ -30,6 +30,7 @@ from .engine import (
     ChimeRequest,
     ChimeResult,
     HouseholdInfo,
+    Reason,
     Zone,
 )
 from .guard import async_get_guard
@@ -374,11 +375,18 @@ class ChimeManager:
         speaker, and none starts after.
         """
         self.engine.stop()
-        if self._chimes:
-            LOGGER.info(
-                "Home Assistant stops mid-chime: putting %s back", self.entry.title
-            )
-            await asyncio.wait(set(self._chimes), timeout=CUT_SHORT_TIMEOUT)
+        if not self._chimes:
+            return
+        started = self.hass.loop.time()
+        _, pending = await asyncio.wait(set(self._chimes), timeout=CUT_SHORT_TIMEOUT)
+        LOGGER.warning(
+            "Home Assistant stopped mid-chime on %s: %s in %.1f s",
+            self.entry.title,
+            "not put back; the next start restores it"
+            if pending
+            else "cut short and put back",
+            self.hass.loop.time() - started,
+        )
 
     def _chime(
         self,
@@ -426,8 +434,12 @@ def _failed_everywhere(result: ChimeResult) -> str | None:
     """The failed zones and why, when no zone chimed and some failed.
 
     Zones skipped on purpose are no failure: a chime that only skipped is fine.
+    Nor is a chime cut short by Home Assistant stopping: it was put back, and
+    an automation's error at every restart would only alarm.
     """
     if result.chimed or not result.failed:
+        return None
+    if all(zone.reason is Reason.STOPPED for zone in result.failed):
         return None
     return ", ".join(
         zone.zone if zone.reason is None else f"{zone.zone} ({zone.reason})"

@@ -411,6 +411,8 @@ async def test_stopped_mid_chime_puts_every_zone_back_before_it_exits(
     assert not (config / ".storage" / RECORD_KEY).exists()
     log = (tmp_path / "hass.log").read_text()
     assert "still running at shutdown" not in log
+    assert "cut short and put back in" in log
+    assert "Error executing script" not in log  # a restart is no failure
 
     # The next start finds nothing to undo, and undoes nothing.
     household.clear_events()

@@ -385,6 +385,7 @@ def entry_data_of(config: Path) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("household", ["realistic"], indirect=True)
 @pytest.mark.usefixtures("ha_server")
 async def test_stopped_mid_chime_puts_every_zone_back_before_it_exits(
     hass: HomeAssistant,

@@ -74,3 +74,34 @@ def test_service_fields() -> None:
         assert set(spec["fields"]) == set(STRINGS["services"][service]["fields"])
     icons = json.loads((COMPONENT / "icons.json").read_text())
     assert set(icons["services"]) == set(services)
+
+
+def _mode_descriptions(node: object) -> list[str]:
+    """Every text in the translations that explains the modes."""
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _mode_descriptions(value)]
+    if isinstance(node, str) and node.startswith("How the chime reaches each zone"):
+        return [node]
+    return []
+
+
+def test_modes_speak_one_vocabulary() -> None:
+    """The options, their help texts and the README name the modes alike.
+
+    Each option reads "<Name>: what it does", each help text names all three
+    and the default where the mode is chosen, and the README's word for each
+    is the same.
+    """
+    names = {"interrupt": "Interrupt", "overlay": "Overlay", "auto": "Auto"}
+    options = STRINGS["selector"]["mode"]["options"]
+    assert {key: label.split(":")[0] for key, label in options.items()} == names
+    descriptions = _mode_descriptions(STRINGS)
+    assert len(descriptions) == 3  # the two chime forms and the action
+    for text in descriptions:
+        for name in names.values():
+            assert f"{name} " in text, (name, text)
+        assert "New chimes use Auto." in text or "Default: Interrupt" in text
+    readme = (COMPONENT.parents[1] / "README.md").read_text()
+    for key, name in names.items():
+        assert f"**{name}** (`{key}`)" in readme
+    assert "| Mode |" in readme

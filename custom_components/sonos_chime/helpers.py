@@ -31,7 +31,10 @@ def translate_chime_errors() -> Iterator[None]:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="unknown_zone",
-            translation_placeholders={"zones": ", ".join(err.names)},
+            translation_placeholders={
+                "zones": ", ".join(err.names),
+                "known": ", ".join(err.known),
+            },
         ) from err
     except HouseholdUnreachableError as err:
         raise HomeAssistantError(

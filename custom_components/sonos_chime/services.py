@@ -1,6 +1,7 @@
 """The sonos_chime.play action."""
 
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.components.media_player.const import DOMAIN as MEDIA_PLAYER_DOMAIN
@@ -100,12 +101,9 @@ PLAY_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_TTS_ENGINE): cv.string,
         probatio.Optional(ATTR_ZONES): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Optional(ATTR_VOLUME): probatio.Coerce(int),
-        probatio.Optional(ATTR_MODE, default=ChimeMode.INTERRUPT.value): probatio.In(
-            [mode.value for mode in ChimeMode]
-        ),
-        probatio.Optional(ATTR_TV, default=TvMode.SKIP.value): probatio.In(
-            [mode.value for mode in TvMode]
-        ),
+        # Choices are checked by the handler too, for a message that names them.
+        probatio.Optional(ATTR_MODE, default=ChimeMode.INTERRUPT.value): cv.string,
+        probatio.Optional(ATTR_TV, default=TvMode.SKIP.value): cv.string,
         probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
     }
 )
@@ -143,6 +141,8 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"volume": str(volume)},
         )
 
+    mode = _choice(call.data, ATTR_MODE, ChimeMode)
+    tv = _choice(call.data, ATTR_TV, TvMode)
     zones = unique(
         name.strip() for name in call.data.get(ATTR_ZONES, []) if name.strip()
     )
@@ -159,8 +159,8 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         followed_by=tuple(piece.as_chime_media() for piece in sequence[1:]),
         zones=tuple(zones) or None,
         volume=volume,
-        tv=TvMode(call.data[ATTR_TV]),
-        mode=ChimeMode(call.data[ATTR_MODE]),
+        tv=tv,
+        mode=mode,
         title=sequence[0].title,
     )
     # The manager keeps zones switched off out, and tells automations.
@@ -169,6 +169,22 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     )
     response: dict[str, Any] = result.as_dict()
     return response
+
+
+def _choice[E: StrEnum](data: Mapping[str, Any], key: str, kind: type[E]) -> E:
+    """One of a field's choices, or a message that names the value and them all."""
+    try:
+        return kind(data[key])
+    except ValueError:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_choice",
+            translation_placeholders={
+                "field": key,
+                "value": str(data[key]),
+                "choices": ", ".join(member.value for member in kind),
+            },
+        ) from None
 
 
 async def _async_resolve_sequence(
@@ -400,7 +416,15 @@ def _zone_uids_by_name(entry: SonosChimeConfigEntry, names: Iterable[str]) -> li
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="unknown_zone",
-            translation_placeholders={"zones": ", ".join(unknown)},
+            translation_placeholders={
+                "zones": ", ".join(unknown),
+                "known": ", ".join(
+                    sorted(
+                        (zone.name for zone in entry.runtime_data.household.zones),
+                        key=str.casefold,
+                    )
+                ),
+            },
         )
     return [by_name[name.casefold()] for name in names]
 

@@ -39,6 +39,7 @@ def test_unknown_zone_is_refused_before_any_speaker_changes(
             )
         )
     assert err.value.names == ["Attic"]
+    assert err.value.known == ["Chicken Coop", "Kitchen", "Living Room"]
     assert all(changes(speaker) == [] for speaker in household.speakers)
 
 

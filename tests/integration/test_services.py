@@ -46,6 +46,28 @@ async def assert_translated(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+async def test_a_wrong_choice_is_named_with_the_choices(hass: HomeAssistant) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, media="bell.mp3", mode="loud")
+    assert str(err.value) == (
+        "loud is not a mode this action knows; choose one of: interrupt, overlay, auto"
+    )
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_an_unknown_zone_is_shown_beside_the_zones_there_are(
+    hass: HomeAssistant, household: Household
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await play(hass, media="bell.mp3", zones=["Garage"])
+    await assert_translated(hass, err.value, "unknown_zone")
+    assert str(err.value) == (
+        "Unknown zone: Garage. Zone names must match the names in the Sonos app;"
+        " this household has Chicken Coop, Kitchen, Living Room"
+    )
+
+
+@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.parametrize(
     ("data", "key"),
     [
@@ -57,6 +79,8 @@ async def assert_translated(
         ({"media": "file:///config/www/bell.mp3"}, "invalid_media_scheme"),
         ({"media": "bell.mp3", "volume": 101}, "invalid_volume"),
         ({"media": "bell.mp3", "volume": -1}, "invalid_volume"),
+        ({"media": "bell.mp3", "mode": "loud"}, "invalid_choice"),
+        ({"media": "bell.mp3", "tv": "always"}, "invalid_choice"),
         ({"media": "../secrets.yaml"}, "invalid_media"),
         ({"media": "/local/../secrets.yaml"}, "invalid_media"),
         ({"media": "/config/secrets.yaml"}, "invalid_media"),

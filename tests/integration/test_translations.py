@@ -105,3 +105,18 @@ def test_modes_speak_one_vocabulary() -> None:
     for key, name in names.items():
         assert f"**{name}** (`{key}`)" in readme
     assert "| Mode |" in readme
+
+
+def _texts(node: object) -> list[str]:
+    """Every text of the translations."""
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _texts(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_names_in_messages_are_quoted() -> None:
+    """A chime or zone name reads as a name: “Local file”, not Local file."""
+    for text in _texts(STRINGS):
+        for name in ("{chime}", "{zone}"):
+            if name in text:
+                assert f"“{name}”" in text, text

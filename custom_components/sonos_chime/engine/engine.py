@@ -180,7 +180,9 @@ class ChimeEngine:
             by_name = {zone.name.casefold(): zone for zone in info.zones}
             names = request.zones
             if unknown := [name for name in names if name.casefold() not in by_name]:
-                raise UnknownZoneError(unknown)
+                raise UnknownZoneError(
+                    unknown, sorted((z.name for z in info.zones), key=str.casefold)
+                )
             wanted = {by_name[name.casefold()] for name in names}
         elif request.zone_uids is not None:
             wanted = {by_uid[uid] for uid in request.zone_uids if uid in by_uid}

@@ -12,10 +12,13 @@ class HouseholdUnreachableError(ChimeError):
 class UnknownZoneError(ChimeError):
     """A requested zone is not part of the household."""
 
-    def __init__(self, names: list[str]) -> None:
-        """Keep the names so callers can show them."""
-        super().__init__(f"Unknown zone(s): {', '.join(names)}")
+    def __init__(self, names: list[str], known: list[str]) -> None:
+        """Keep the names, and the household's, so callers can show both."""
+        super().__init__(
+            f"Unknown zone(s): {', '.join(names)}; the household has {', '.join(known)}"
+        )
         self.names = names
+        self.known = known
 
 
 class MediaUnavailableError(ChimeError):

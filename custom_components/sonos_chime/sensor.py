@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import SonosChimeConfigEntry
-from .engine import Outcome
+from .engine import Outcome, Reason
 from .entity import ChimeEntity, async_add_chime_entities
 from .manager import ChimeManager
 
@@ -64,6 +64,26 @@ class LastPlayedStoredData(SensorExtraStoredData):
         )
 
 
+# Each reason as a person reads it beside a zone's name.
+REASON_WORDS: dict[str, str] = {
+    Reason.EXCLUDED: "Chimes switch off",
+    Reason.TRANSITIONING: "busy changing tracks",
+    Reason.TV_SOURCE: "playing TV",
+    Reason.LINE_IN_SOURCE: "playing line-in",
+    Reason.UNREACHABLE: "did not answer",
+    Reason.UPNP_ERROR: "the speaker refused",
+    Reason.INTERNAL_ERROR: "internal error",
+    Reason.MEDIA_UNPLAYABLE: "could not play the chime",
+    Reason.TIMEOUT: "the chime did not end in time",
+    Reason.CANNOT_RESUME: "its source cannot be resumed",
+    Reason.RESTORE_FAILED: "not all put back",
+    Reason.REGROUP_FAILED: "not regrouped",
+    Reason.CLIP_CUT_SHORT: "the chime was cut short by another sound",
+    Reason.STOPPED: "Home Assistant stopped",
+    Reason.CHANGED_SINCE: "changed since",
+}
+
+
 def played_attributes(result: Mapping[str, Any]) -> dict[str, Any]:
     """A play's result as a person reads it in the attributes panel.
 
@@ -82,7 +102,7 @@ def played_attributes(result: Mapping[str, Any]) -> dict[str, Any]:
             continue
         notes = []
         if reason := zone.get("reason"):
-            notes.append(str(reason).replace("_", " "))
+            notes.append(REASON_WORDS.get(str(reason), str(reason).replace("_", " ")))
         if zone.get("resumed"):
             notes.append("resumed")
         summary = f"{name} ({', '.join(notes)})" if notes else name

@@ -18,9 +18,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sonos_chime.const import DOMAIN, SONOS_DOMAIN
+from custom_components.sonos_chime.engine import Reason
 from custom_components.sonos_chime.manager import signal_chime_updated
 from custom_components.sonos_chime.schedule import next_fire
-from custom_components.sonos_chime.sensor import played_attributes
+from custom_components.sonos_chime.sensor import REASON_WORDS, played_attributes
 from sonos_emulator import Household, Track
 
 from .conftest import (
@@ -279,7 +280,8 @@ async def test_zone_switch_keeps_a_zone_out(
     assert touched(household) == {"Kitchen", "Living Room"}
     assert outcomes(events[0].data["zones"])["Chicken Coop"] == ("skipped", "excluded")
     assert (
-        state_of(hass, LAST_PLAYED).attributes["skipped"] == "Chicken Coop (excluded)"
+        state_of(hass, LAST_PLAYED).attributes["skipped"]
+        == "Chicken Coop (Chimes switch off)"
     )
 
 
@@ -368,12 +370,18 @@ async def test_last_played_reads_with_units_and_a_line_per_outcome(
     assert attributes == {
         "trigger": "button",
         "chimed": "Kitchen (resumed), Living Room",
-        "skipped": "Chicken Coop (excluded)",
+        "skipped": "Chicken Coop (Chimes switch off)",
         "duration": f"{event['duration']:.1f} s",
         "start_skew": f"{event['start_skew'] * 1000:.0f} ms",
         "started_at": event["started_at"],
         "finished_at": event["finished_at"],
     }
+
+
+def test_every_reason_reads_in_words() -> None:
+    """No zone is shown beside a code: each reason has its words."""
+    assert set(REASON_WORDS) == set(Reason)
+    assert all(words and "_" not in words for words in REASON_WORDS.values())
 
 
 def test_played_attributes_of_failures_and_partial_results() -> None:
@@ -393,8 +401,8 @@ def test_played_attributes_of_failures_and_partial_results() -> None:
         }
     ) == {
         "trigger": "schedule",
-        "skipped": "Den (tv source)",
-        "failed": "Bath (unreachable), kitchen (media unplayable)",
+        "skipped": "Den (playing TV)",
+        "failed": "Bath (did not answer), kitchen (could not play the chime)",
         "started_at": "2026-01-05T07:00:00+00:00",
     }
     assert played_attributes({"zones": None, "duration": 62}) == {

@@ -1,4 +1,4 @@
-"""A household's repair issues: chime files gone, zones gone or unreachable.
+"""A household's repair issues: chime files or engines gone, chimes failing, zones gone.
 
 Kept apart from the manager, which decides what plays: this only turns what
 setup, plays and the periodic look found into issues, and clears them again.
@@ -19,7 +19,7 @@ from .chime_config import ChimeConfig
 from .const import CONF_ZONE_NAME, DOMAIN
 from .data import SonosChimeConfigEntry
 from .engine import ChimeResult, Outcome, Reason
-from .media import async_check_media
+from .media import async_check_media, tts_engine_available
 
 # A file the user deletes shows up as a repair within this time.
 MEDIA_CHECK_INTERVAL: Final = timedelta(minutes=5)
@@ -28,6 +28,10 @@ UNREACHABLE_STREAK: Final = 3
 
 ISSUE_MISSING_MEDIA: Final = "missing_media"
 ISSUE_ZONE_UNREACHABLE: Final = "zone_unreachable"
+ISSUE_MESSAGE_ENGINE: Final = "message_engine_missing"
+ISSUE_CHIME_FAILING: Final = "chime_failing"
+# One failed run is a hiccup; this many in a row is something to fix.
+FAILING_STREAK: Final = 3
 # Issue data: which household raised it, and why (zone issues).
 ISSUE_ENTRY_ID: Final = "entry_id"
 ISSUE_CAUSE: Final = "cause"
@@ -51,6 +55,8 @@ class HouseholdRepairs:
         self.entry = entry
         # Chimes in a row each zone was unreachable, by zone uid.
         self._unreachable: dict[str, int] = {}
+        # Runs in a row each chime failed on every zone, by subentry id.
+        self._failing: dict[str, int] = {}
 
     # ---------------------------------------------------------------- zones
     @callback
@@ -107,7 +113,11 @@ class HouseholdRepairs:
                 obsolete = zone_uid not in known_zones or (
                     zone_uid in present and issue.data.get(ISSUE_CAUSE) == CAUSE_MISSING
                 )
-            elif subentry_id := _issue_key(issue_id, ISSUE_MISSING_MEDIA):
+            elif subentry_id := (
+                _issue_key(issue_id, ISSUE_MISSING_MEDIA)
+                or _issue_key(issue_id, ISSUE_MESSAGE_ENGINE)
+                or _issue_key(issue_id, ISSUE_CHIME_FAILING)
+            ):
                 obsolete = subentry_id not in chimes
             else:
                 obsolete = False
@@ -126,6 +136,59 @@ class HouseholdRepairs:
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_ZONE_UNREACHABLE,
             translation_placeholders={"zone": name},
+        )
+
+    # --------------------------------------------------------------- chimes
+    @callback
+    def async_follow_chime(self, chime_id: str, name: str, error: str | None) -> None:
+        """A chime whose runs keep failing gets an issue; one that chimes clears it.
+
+        error is None for a run that chimed on some zone.
+        """
+        issue_id = f"{ISSUE_CHIME_FAILING}_{chime_id}"
+        if error is None:
+            self._failing.pop(chime_id, None)
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        streak = self._failing.get(chime_id, 0) + 1
+        self._failing[chime_id] = streak
+        if streak >= FAILING_STREAK:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                data={ISSUE_ENTRY_ID: self.entry.entry_id},
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_CHIME_FAILING,
+                translation_placeholders={
+                    "chime": name,
+                    "runs": str(streak),
+                    "error": error,
+                },
+            )
+
+    @callback
+    def async_message_issue(
+        self, chime_id: str, config: ChimeConfig, *, missing: bool
+    ) -> None:
+        """Raise or clear the issue of a message whose engine is gone."""
+        issue_id = f"{ISSUE_MESSAGE_ENGINE}_{chime_id}"
+        if not missing:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            data={ISSUE_ENTRY_ID: self.entry.entry_id},
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_MESSAGE_ENGINE,
+            translation_placeholders={
+                "chime": config.name,
+                "engine": config.tts_engine or "Home Assistant's default engine",
+            },
         )
 
     # ---------------------------------------------------------------- media
@@ -153,8 +216,17 @@ class HouseholdRepairs:
         )
 
     async def async_check_media(self, chimes: ChimeConfigs) -> None:
-        """A chime whose local file is gone gets an issue; back, it goes away."""
+        """A chime whose local file or message engine is gone gets an issue.
+
+        Back, it goes away. Nothing is spoken: only the engine is looked up.
+        """
         for chime_id, config in chimes:
+            if config.message is not None:
+                self.async_message_issue(
+                    chime_id,
+                    config,
+                    missing=not tts_engine_available(self.hass, config.tts_engine),
+                )
             try:
                 await async_check_media(self.hass, config.media)
             except ServiceValidationError as err:

@@ -11,7 +11,7 @@ the dispatcher signal signal_chime_updated.
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any, Final, Literal
 
@@ -19,6 +19,7 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from .chime_config import ChimeConfig, HouseholdConfig
@@ -36,11 +37,26 @@ from .engine import (
 from .guard import async_get_guard
 from .helpers import translate_chime_errors
 from .issues import HouseholdRepairs
-from .media import async_resolve_media, async_resolve_message
+from .media import (
+    async_resolve_media,
+    async_resolve_message,
+    tts_engine_available,
+)
 from .recovery import ChimeRecordStore
 from .schedule import HouseholdSchedules
 
 type Trigger = Literal["schedule", "button", "action"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """Where a chime's result goes, and what it says about its message."""
+
+    trigger: Trigger
+    chime_id: str | None
+    message: bool
+    message_error: str | None
+
 
 # Within Home Assistant's first stop stage (20 s): a restore takes seconds.
 CUT_SHORT_TIMEOUT: Final = 15.0
@@ -231,7 +247,9 @@ class ChimeManager:
 
         A scheduled play is held back while Quiet is on or the chime is
         disabled, and skipped when its file is gone; a manual play always
-        runs. Returns None when held back.
+        runs. Returns None when held back. A play refused before any speaker
+        was touched is shown like any other: on the chime's entities, in the
+        event, and as a repair once it keeps failing.
         """
         subentry = self.entry.subentries.get(subentry_id)
         config = self.chime_config(subentry_id)
@@ -250,7 +268,18 @@ class ChimeManager:
             if not config.enabled:
                 LOGGER.debug("Chime %s is disabled, not playing", config.name)
                 return None
+        try:
+            return await self._async_play_config(subentry_id, config, trigger)
+        except HomeAssistantError as err:
+            if err.translation_key != "chime_failed_on_every_zone":
+                # Refused before any speaker: no result was recorded yet.
+                self._async_record_refusal(subentry_id, config, trigger, err)
+            raise
 
+    async def _async_play_config(
+        self, subentry_id: str, config: ChimeConfig, trigger: Trigger
+    ) -> ChimeResult:
+        """The chime's media (its message if it can be spoken) on its zones."""
         try:
             media = await async_resolve_media(self.hass, config.media)
         except ServiceValidationError as err:
@@ -271,12 +300,26 @@ class ChimeManager:
                 translation_placeholders={"chime": config.name},
             )
         # After every other check: text-to-speech starts speaking once asked.
+        # A message that cannot be spoken leaves the chime ringing alone.
         followed_by: tuple[ChimeMedia, ...] = ()
+        message_error: str | None = None
         if config.message is not None:
-            message = await async_resolve_message(
-                self.hass, config.message, config.tts_engine
+            try:
+                message = await async_resolve_message(
+                    self.hass, config.message, config.tts_engine
+                )
+            except HomeAssistantError as err:
+                message_error = str(err)
+                LOGGER.warning(
+                    "Chime %s plays without its message: %s", config.name, err
+                )
+            else:
+                followed_by = (message.as_chime_media(),)
+            self.repairs.async_message_issue(
+                subentry_id,
+                config,
+                missing=not tts_engine_available(self.hass, config.tts_engine),
             )
-            followed_by = (message.as_chime_media(),)
 
         request = ChimeRequest(
             media_url=media.url,
@@ -288,7 +331,12 @@ class ChimeManager:
             followed_by=followed_by,
         )
         return await self.async_play(
-            request, trigger=trigger, chime_id=subentry_id, zone_uids=targets
+            request,
+            trigger=trigger,
+            chime_id=subentry_id,
+            zone_uids=targets,
+            message=config.message is not None,
+            message_error=message_error,
         )
 
     async def async_play(
@@ -298,12 +346,16 @@ class ChimeManager:
         trigger: Trigger,
         chime_id: str | None = None,
         zone_uids: Sequence[str] | None = None,
+        message: bool = False,
+        message_error: str | None = None,
     ) -> ChimeResult:
         """Chime, keeping out every chime zone whose Chimes switch is off.
 
         zone_uids, when given, replaces the request's zone names with those of
-        the zones as the household names them now. Raises translated errors
-        only before any speaker was touched.
+        the zones as the household names them now. With message, the pieces
+        after the first are a spoken message, and the result says whether it
+        was spoken (message_error: why it was left out beforehand). Raises
+        translated errors only before any speaker was touched.
         """
         disabled = frozenset(
             zone.uid for zone in self.chime_zones() if not self.zone_enabled(zone.uid)
@@ -321,8 +373,7 @@ class ChimeManager:
                 request,
                 None if zone_uids is None else tuple(zone_uids),
                 disabled,
-                trigger,
-                chime_id,
+                _Outcome(trigger, chime_id, message, message_error),
             ),
             f"{DOMAIN} chime on {self.entry.title}",
             eager_start=True,
@@ -347,8 +398,7 @@ class ChimeManager:
         request: ChimeRequest,
         zone_uids: tuple[str, ...] | None,
         disabled: frozenset[str],
-        trigger: Trigger,
-        chime_id: str | None,
+        outcome: _Outcome,
     ) -> ChimeResult:
         """The household held from the first pause until every zone is back.
 
@@ -364,7 +414,7 @@ class ChimeManager:
                 self._chime, request, zone_uids, disabled
             )
             await self.records.async_clear()
-            self._async_record(result, trigger, chime_id)
+            self._async_record(result, request, outcome)
         return result
 
     async def async_cut_short(self) -> None:
@@ -403,19 +453,71 @@ class ChimeManager:
 
     @callback
     def _async_record(
-        self, result: ChimeResult, trigger: Trigger, chime_id: str | None
+        self, result: ChimeResult, request: ChimeRequest, outcome: _Outcome
     ) -> None:
         """Keep the result, follow unreachable zones, tell automations."""
-        outcome = {"trigger": trigger, **result.as_dict()}
-        chime = None
-        if chime_id is not None and (subentry := self.entry.subentries.get(chime_id)):
-            chime = subentry.title
-            self._last_result[chime_id] = outcome
-            if result.chimed:
-                self._last_played[chime_id] = result.started_at
+        played: dict[str, Any] = {"trigger": outcome.trigger, **result.as_dict()}
+        if outcome.message:
+            error = outcome.message_error or next(
+                (
+                    result.unplayed[piece.url]
+                    for piece in request.followed_by
+                    if piece.url in result.unplayed
+                ),
+                None,
+            )
+            played["message"] = {"spoken": error is None, "error": error}
         self.repairs.async_follow_reachability(
             result, {zone.uid for zone in self.chime_zones()}
         )
+        failed = _failed_everywhere(result)
+        self._async_tell(
+            outcome.chime_id,
+            played,
+            played_at=result.started_at if result.chimed else None,
+            error=None if failed is None else f"failed on {failed}",
+        )
+
+    @callback
+    def _async_record_refusal(
+        self,
+        chime_id: str,
+        config: ChimeConfig,
+        trigger: Trigger,
+        err: HomeAssistantError,
+    ) -> None:
+        """A chime refused before any speaker: shown as a run that failed."""
+        now = dt_util.utcnow().isoformat()
+        played: dict[str, Any] = {
+            "trigger": trigger,
+            "zones": {},
+            "error": str(err),
+            "started_at": now,
+            "finished_at": now,
+        }
+        self._async_tell(chime_id, played, played_at=None, error=str(err))
+
+    @callback
+    def _async_tell(
+        self,
+        chime_id: str | None,
+        played: dict[str, Any],
+        *,
+        played_at: datetime | None,
+        error: str | None,
+    ) -> None:
+        """A run, as the chime's entities, the event and its repair show it.
+
+        error says why nothing chimed; a chime that keeps failing gets a
+        repair issue, which its next good run clears.
+        """
+        chime = None
+        if chime_id is not None and (subentry := self.entry.subentries.get(chime_id)):
+            chime = subentry.title
+            self._last_result[chime_id] = played
+            if played_at is not None:
+                self._last_played[chime_id] = played_at
+            self.repairs.async_follow_chime(chime_id, chime, error)
         self.hass.bus.async_fire(
             EVENT_CHIME_PLAYED,
             {
@@ -423,7 +525,7 @@ class ChimeManager:
                 "household": self.household.household_id,
                 "chime": chime,
                 "chime_id": chime_id,
-                **outcome,
+                **played,
             },
         )
         if chime_id is not None and chime is not None:

@@ -144,6 +144,15 @@ async def async_resolve_message(
     return ResolvedMedia(resolved.url, resolved.duration, title)
 
 
+def tts_engine_available(hass: HomeAssistant, engine: str | None) -> bool:
+    """Whether a message for this engine (None: the default) could be spoken."""
+    try:
+        check_tts_engine(hass, engine)
+    except ServiceValidationError:
+        return False
+    return True
+
+
 def check_tts_engine(hass: HomeAssistant, engine: str | None) -> None:
     """Refuse a message nobody could speak: no text-to-speech, or no such engine."""
     if TTS_DOMAIN not in hass.config.components:

@@ -1,4 +1,4 @@
-"""When a chime last played, with every zone's outcome, and when it plays next."""
+"""When a chime last played, how its last run went, and when it plays next."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,11 +30,12 @@ async def async_setup_entry(
     entry: SonosChimeConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the Last played and Next chime sensors of every chime."""
+    """Add the Last played, Last result and Next chime sensors of every chime."""
     async_add_chime_entities(
         entry.runtime_data.manager,
         async_add_entities,
         LastPlayedSensor,
+        LastResultSensor,
         NextChimeSensor,
     )
 
@@ -110,6 +111,14 @@ def played_attributes(result: Mapping[str, Any]) -> dict[str, Any]:
     for outcome in Outcome:
         if summaries := by_outcome.get(outcome.value):
             attributes[outcome.value] = ", ".join(summaries)
+    if isinstance(error := result.get("error"), str):
+        attributes["error"] = error
+    if isinstance(message := result.get("message"), Mapping):
+        attributes["message"] = (
+            "spoken"
+            if message.get("spoken")
+            else f"not spoken: {message.get('error') or 'unknown'}"
+        )
     if isinstance(duration := result.get("duration"), int | float):
         attributes["duration"] = f"{duration:.1f} {UnitOfTime.SECONDS}"
     if isinstance(skew := result.get("start_skew"), int | float):
@@ -172,6 +181,74 @@ class LastPlayedSensor(ChimeEntity, RestoreSensor):
         if (result := self.manager.last_result(self.subentry_id)) is not None:
             return result
         return None if self._restored is None else self._restored.result
+
+
+# How a run went, in a word: the Last result sensor's states.
+RUN_OUTCOMES = ["chimed", "partly", "failed", "skipped"]
+
+
+def run_outcome(result: Mapping[str, Any]) -> str:
+    """Chimed everywhere it was meant to, partly, not at all, or only skipped.
+
+    A run refused before any speaker failed; a chime whose message could not
+    be spoken chimed partly.
+    """
+    if result.get("error"):
+        return "failed"
+    zones = result.get("zones")
+    outcomes = {
+        zone.get("outcome")
+        for zone in (zones.values() if isinstance(zones, Mapping) else ())
+        if isinstance(zone, Mapping)
+    }
+    message = result.get("message")
+    unspoken = isinstance(message, Mapping) and not message.get("spoken")
+    if Outcome.CHIMED in outcomes:
+        return "partly" if Outcome.FAILED in outcomes or unspoken else "chimed"
+    return "failed" if Outcome.FAILED in outcomes else "skipped"
+
+
+class LastResultSensor(ChimeEntity, RestoreSensor):
+    """How the chime's last run went, failed runs included, with the reasons.
+
+    Last played only moves when some zone chimed; this shows every run.
+    """
+
+    entity_description = SensorEntityDescription(
+        key="last_result",
+        translation_key="last_result",
+        device_class=SensorDeviceClass.ENUM,
+        options=RUN_OUTCOMES,
+    )
+
+    def __init__(self, manager: ChimeManager, subentry: ConfigSubentry) -> None:
+        """One per chime."""
+        super().__init__(manager, subentry)
+        self._restored: str | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Show the run before the restart until the chime runs again."""
+        await super().async_added_to_hass()
+        if (data := await self.async_get_last_sensor_data()) is not None and (
+            data.native_value in RUN_OUTCOMES
+        ):
+            self._restored = str(data.native_value)
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """The last run's outcome, in a word."""
+        if (result := self.manager.last_result(self.subentry_id)) is not None:
+            return run_outcome(result)
+        return self._restored
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The run's zones, reasons and error, as Last played reads them."""
+        result = self.manager.last_result(self.subentry_id)
+        return None if result is None else played_attributes(result)
 
 
 class NextChimeSensor(ChimeEntity, SensorEntity):

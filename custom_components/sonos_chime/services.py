@@ -165,7 +165,11 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     )
     # The manager keeps zones switched off out, and tells automations.
     result = await entry.runtime_data.manager.async_play(
-        request, trigger="action", zone_uids=zone_uids
+        request,
+        trigger="action",
+        zone_uids=zone_uids,
+        # A message after a chime: the answer says whether it was spoken.
+        message=len(sequence) > 1,
     )
     response: dict[str, Any] = result.as_dict()
     return response

@@ -16,7 +16,6 @@ from custom_components.sonos_chime.engine import (
     ChimeMode,
     ChimeRequest,
     ChimeResult,
-    MediaUnavailableError,
     Outcome,
     Reason,
     ZoneResult,
@@ -184,23 +183,33 @@ def test_overlay_plays_the_clips_in_order_over_the_music(
         assert state["current_uri"] == before[name]["current_uri"], name
 
 
-def test_a_message_that_cannot_be_fetched_is_refused_before_anything(
+def test_a_message_that_cannot_be_fetched_leaves_the_chime_ringing(
     household: Household, engine: ChimeEngine, media_server: MediaServer
 ) -> None:
-    """Every piece is fetched first: a missing message touches no speaker."""
-    at_work(household)
-    request = ChimeRequest(
-        media_server.url(CHIME),
-        followed_by=(ChimeMedia(media_server.url("missing.mp3")),),
+    """A message nobody can fetch is left out, and said so: the chime still rings."""
+    before = at_work(household)
+    missing = media_server.url("missing.mp3")
+    request = ChimeRequest(media_server.url(CHIME), followed_by=(ChimeMedia(missing),))
+
+    result = engine.chime(request)
+    settled(household)
+
+    assert {z.zone: z.outcome for z in result.zones} == dict.fromkeys(
+        before, Outcome.CHIMED
     )
-
-    with pytest.raises(MediaUnavailableError):
-        engine.chime(request)
-
+    assert set(result.unplayed) == {missing}
+    assert "404" in result.unplayed[missing]
+    assert result.as_dict()["unplayed"] == result.unplayed
     for speaker in household.speakers:
-        assert changes(speaker) == [], speaker.name
-        assert [e for e in speaker.events() if e["kind"] == "media_fetch"] == []
-        assert speaker.state()["transport_state"] == "PLAYING", speaker.name
+        played = [uri for uri, _ in playing_spans(speaker)]
+        assert media_server.url(CHIME) in played, speaker.name
+        assert missing not in played, speaker.name
+        assert not [
+            e
+            for e in speaker.events()
+            if e["kind"] == "media_fetch" and e["url"] == missing
+        ], speaker.name
+    assert household["Kitchen"].state()["track_number"] == 3
 
 
 def test_a_url_that_is_not_http_is_refused() -> None:

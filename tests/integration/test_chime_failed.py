@@ -89,7 +89,8 @@ async def test_play_now_failing_on_every_zone_raises(
     assert last_played is not None
     assert last_played.state == "unknown"
     assert last_played.attributes["failed"] == (
-        "Chicken Coop (media unplayable), Kitchen (media unplayable, resumed)"
+        "Chicken Coop (could not play the chime),"
+        " Kitchen (could not play the chime, resumed)"
     )
 
     # Played for real, Last played moves; a failure after that does not move it.

@@ -44,6 +44,7 @@ PLAY_NOW = "button.morning_play_now"
 CHIME_TIME = "time.morning_time"
 ENABLED = "switch.morning_enabled"
 LAST_PLAYED = "sensor.morning_last_played"
+LAST_RESULT = "sensor.morning_last_result"
 NEXT_CHIME = "sensor.morning_next_chime"
 
 pytestmark = pytest.mark.usefixtures("ha_server")
@@ -97,6 +98,7 @@ async def test_entities_of_a_zone_and_a_chime(
             CHIME_TIME,
             ENABLED,
             LAST_PLAYED,
+            LAST_RESULT,
             NEXT_CHIME,
         ]
     )
@@ -111,6 +113,7 @@ async def test_entities_of_a_zone_and_a_chime(
         CHIME_TIME: ("07:00:00", "Morning Time"),
         ENABLED: ("on", "Morning Enabled"),
         LAST_PLAYED: ("unknown", "Morning Last played"),
+        LAST_RESULT: ("unknown", "Morning Last result"),
     }
     for entity_id, (value, name) in expected.items():
         state = state_of(hass, entity_id)
@@ -140,6 +143,7 @@ async def test_entities_of_a_zone_and_a_chime(
         CHIME_TIME: MORNING,
         ENABLED: MORNING,
         LAST_PLAYED: MORNING,
+        LAST_RESULT: MORNING,
     }
 
     household_device = device_of(hass, QUIET)
@@ -161,7 +165,7 @@ async def test_entities_of_a_zone_and_a_chime(
     assert chime_device.via_device_id == household_device.id
     assert {
         device_of(hass, entity_id).id
-        for entity_id in (CHIME_TIME, ENABLED, LAST_PLAYED, NEXT_CHIME)
+        for entity_id in (CHIME_TIME, ENABLED, LAST_PLAYED, LAST_RESULT, NEXT_CHIME)
     } == {chime_device.id}
 
 
@@ -174,7 +178,7 @@ async def test_every_entity_is_translated_and_has_an_icon(
     await set_up(hass, entry)
 
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert len(entities) == 9
+    assert len(entities) == 10
     for entity in entities:
         assert entity.translation_key is not None, entity.entity_id
         assert entity.translation_key in strings["entity"][entity.domain]
@@ -424,7 +428,7 @@ async def test_chime_entities_follow_their_own_chime(
         ],
     )
     await set_up(hass, entry)
-    morning = {PLAY_NOW, CHIME_TIME, ENABLED, LAST_PLAYED, NEXT_CHIME}
+    morning = {PLAY_NOW, CHIME_TIME, ENABLED, LAST_PLAYED, LAST_RESULT, NEXT_CHIME}
     evening = {entity.replace("morning", "evening") for entity in morning}
 
     def reported() -> dict[str, datetime]:
@@ -437,7 +441,7 @@ async def test_chime_entities_follow_their_own_chime(
 
     signals = hass.data[DATA_DISPATCHER]
     for chime in (MORNING, "evening"):
-        assert len(signals[signal_chime_updated(entry.entry_id, chime)]) == 5
+        assert len(signals[signal_chime_updated(entry.entry_id, chime)]) == 6
 
     before = reported()
     await press_play_now(hass)
@@ -476,7 +480,14 @@ async def test_unreadable_chime_is_unavailable(
     entry = household_entry(household, all_zones=True, subentries=[broken])
     manager = await set_up(hass, entry)
 
-    for entity_id in (PLAY_NOW, CHIME_TIME, ENABLED, LAST_PLAYED, NEXT_CHIME):
+    for entity_id in (
+        PLAY_NOW,
+        CHIME_TIME,
+        ENABLED,
+        LAST_PLAYED,
+        LAST_RESULT,
+        NEXT_CHIME,
+    ):
         assert state_of(hass, entity_id).state == "unavailable", entity_id
     assert "Morning has invalid settings" in caplog.text
     assert manager.next_fire(MORNING) is None

@@ -286,7 +286,10 @@ async def test_no_chime_zone(hass: HomeAssistant, household: Household) -> None:
     assert err.value.translation_key == "no_chime_zones"
     assert err.value.translation_placeholders == {"chime": "Morning"}
     assert touched(household) == set()
-    assert events == []
+    # Nothing played, and automations hear why.
+    [event] = events
+    assert event.data["zones"] == {}
+    assert event.data["error"] == str(err.value)
 
 
 async def test_ui_changes_reload_own_changes_do_not(

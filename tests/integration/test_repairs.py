@@ -132,7 +132,10 @@ async def test_missing_media_skips_the_scheduled_play(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert issue(hass, f"missing_media_{MORNING}") is not None
-    assert events == []
+    # Skipped, not in silence: the event says why.
+    [event] = events
+    assert (event.data["trigger"], event.data["zones"]) == ("schedule", {})
+    assert "short.mp3" in event.data["error"]
     assert not touched(household)
 
     # Play now says why, translated, and plays nothing either.
@@ -147,7 +150,11 @@ async def test_missing_media_skips_the_scheduled_play(
     freezer.move_to(tuesday)
     async_fire_time_changed(hass, tuesday)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert [event.data["trigger"] for event in events] == ["schedule"]
+    assert [(event.data["trigger"], "error" in event.data) for event in events] == [
+        ("schedule", True),
+        ("button", True),
+        ("schedule", False),
+    ]
     assert issue(hass, f"missing_media_{MORNING}") is None
 
 

@@ -17,6 +17,7 @@ from .errors import (
     ChimeStoppedError,
     HouseholdBusyError,
     HouseholdUnreachableError,
+    MediaUnavailableError,
     UnknownZoneError,
 )
 from .group import (
@@ -113,12 +114,24 @@ class ChimeEngine:
 
         A sequence (``request.followed_by``) plays piece after piece within
         one pause and one restore; every piece is fetched before anything is.
+        A piece after the first that cannot be fetched (a message its
+        text-to-speech service failed to speak) is left out, and the result
+        says why: the chime itself still rings.
         """
         self._refuse_when_stopping()
-        pieces = tuple(_measured(piece) for piece in request.sequence)
+        first = _measured(request.sequence[0])
+        rest: list[ChimeMedia] = []
+        unplayed: dict[str, str] = {}
+        for piece in request.followed_by:
+            try:
+                rest.append(_measured(piece))
+            except MediaUnavailableError as err:
+                _LOGGER.warning("Left out of the chime: %s", err)
+                unplayed[piece.url] = str(err)
         household_id = self._household_id or self.household().household_id
         with self._holding(household_id):
-            return self._chime(request, pieces, on_record)
+            result = self._chime(request, (first, *rest), on_record)
+        return replace(result, unplayed=unplayed)
 
     def recover(self, record: Mapping[str, Any]) -> ChimeResult:
         """Put back what a chime cut short by a crash left, from its record.

@@ -176,6 +176,8 @@ class ChimeResult:
     finished_at: datetime
     start_skew: float | None = None
     duration: float | None = None
+    # Pieces after the first left out, by URL: why they could not be fetched.
+    unplayed: dict[str, str] = field(default_factory=dict)
 
     def _with(self, outcome: Outcome) -> list[ZoneResult]:
         return [zone for zone in self.zones if zone.outcome is outcome]
@@ -205,4 +207,5 @@ class ChimeResult:
             "duration": self.duration,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
+            "unplayed": dict(self.unplayed),
         }

@@ -3,6 +3,7 @@
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -67,10 +68,15 @@ class QuietSwitch(HouseholdEntity, SwitchEntity, RestoreEntity):
 
 
 class ZoneChimesSwitch(ZoneEntity, SwitchEntity, RestoreEntity):
-    """Off keeps the zone out of every chime until switched back on."""
+    """Off keeps the zone out of every chime until switched back on.
+
+    The zone's own entity, not a setting: an area or device it is in counts it,
+    and its device class lets the action's target picker offer it alone of
+    our switches (services.yaml).
+    """
 
     entity_description = SwitchEntityDescription(
-        key="chimes", translation_key="chimes", entity_category=EntityCategory.CONFIG
+        key="chimes", translation_key="chimes", device_class=SwitchDeviceClass.SWITCH
     )
 
     @override

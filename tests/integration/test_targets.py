@@ -5,6 +5,7 @@ that fetched the chime from Home Assistant, and the only ones that received
 anything but reads.
 """
 
+from pathlib import Path
 from typing import Any
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
@@ -19,6 +20,7 @@ from homeassistant.helpers import (
 )
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import yaml
 
 from custom_components.sonos_chime.const import CONF_ALL_ZONES, CONF_HOSTS, DOMAIN
 from custom_components.sonos_chime.services import EXCLUDE_SUPPORTED
@@ -30,6 +32,7 @@ from .core_sonos import SONOS, CoreSonos
 from .test_manager import household_entry, set_up
 from .test_services import assert_translated, play
 
+COMPONENT = Path(__file__).parents[2] / "custom_components" / "sonos_chime"
 BARN = f"{EMULATOR_NET}.10"  # the second household's only speaker
 # Zones added to the household in these tests; Living Room is left out, so
 # that only core's Sonos has an entity for it.
@@ -272,6 +275,50 @@ async def test_non_sonos_targets_refused(
         message = await refused(hass, household, "target_not_a_zone", **target)
         assert shown in message, (target, message)
         assert kitchen not in message
+
+
+def offered_by_the_picker(hass: HomeAssistant, entity: er.RegistryEntry) -> bool:
+    """Whether the action's target picker offers an entity.
+
+    The frontend keeps an entity that matches one of services.yaml's target
+    filters in each key it gives: integration (the entity's platform),
+    domain and device class (from its state).
+    """
+    services = yaml.safe_load((COMPONENT / "services.yaml").read_text())
+    state = hass.states.get(entity.entity_id)
+    device_class = None if state is None else state.attributes.get("device_class")
+    return any(
+        entity.platform == rule.get("integration", entity.platform)
+        and entity.domain == rule.get("domain", entity.domain)
+        and device_class == rule.get("device_class", device_class)
+        for rule in services["play"]["target"]["entity"]
+    )
+
+
+async def test_the_picker_offers_only_what_chimes(
+    hass: HomeAssistant,
+    household: Household,
+    core_sonos: CoreSonos,
+    entry: MockConfigEntry,
+) -> None:
+    """Core's media players and our zone switches; not Quiet, not Enabled."""
+    entities = er.async_get(hass).entities.values()
+    offered = {e.entity_id for e in entities if offered_by_the_picker(hass, e)}
+
+    zone_switches = {zone_switch(hass, entry, household[n].uid) for n in CHIME_ZONES}
+    players = {core_sonos.entity_id(speaker.name) for speaker in household.speakers}
+    assert offered == zone_switches | players
+    quiet = er.async_get(hass).async_get_entity_id(
+        SWITCH_DOMAIN, DOMAIN, f"{entry.entry_id}_household_quiet"
+    )
+    assert quiet is not None
+    assert quiet not in offered
+    # A zone switch is the zone's own entity: an area holding it counts it.
+    for entity_id in zone_switches:
+        registered = er.async_get(hass).async_get(entity_id)
+        assert registered is not None
+        assert registered.entity_category is None
+        assert len(await chime_on(hass, household, entity_id=entity_id)) == 1
 
 
 async def test_all_and_none(

@@ -167,16 +167,23 @@ def check_oldest_pins() -> bool:
     """Our requirements against the oldest declared release's wheel."""
     oldest = oldest_declared()
     with tempfile.TemporaryDirectory() as tmp:
-        pip(
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--dest",
-            tmp,
-            f"homeassistant=={oldest}",
-        )
-        [wheel] = Path(tmp).glob("homeassistant-*.whl")
+        wheel = download_wheel(f"homeassistant=={oldest}", Path(tmp))
         return lane_python("scripts/core_pins.py", "--wheel", wheel).returncode == 0
+
+
+def download_wheel(requirement: str, dest: Path) -> Path:
+    """The wheel of one release, without its dependencies, into dest."""
+    pip(
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--dest",
+        dest,
+        requirement,
+        python=Path(sys.executable),
+    )
+    [wheel] = dest.glob("*.whl")
+    return wheel
 
 
 def harness_notice() -> None:
@@ -190,16 +197,9 @@ def harness_notice() -> None:
     )
     newest = stable_versions("pytest-homeassistant-custom-component")[0]
     with tempfile.TemporaryDirectory() as tmp:
-        pip(
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--dest",
-            tmp,
-            f"pytest-homeassistant-custom-component=={newest}",
-            python=Path(sys.executable),
+        wheel = download_wheel(
+            f"pytest-homeassistant-custom-component=={newest}", Path(tmp)
         )
-        [wheel] = Path(tmp).glob("*.whl")
         with zipfile.ZipFile(wheel) as archive:
             [name] = [
                 n for n in archive.namelist() if n.endswith(".dist-info/METADATA")

@@ -153,19 +153,10 @@ class HouseholdRepairs:
         streak = self._failing.get(chime_id, 0) + 1
         self._failing[chime_id] = streak
         if streak >= FAILING_STREAK:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                data={ISSUE_ENTRY_ID: self.entry.entry_id},
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_CHIME_FAILING,
-                translation_placeholders={
-                    "chime": name,
-                    "runs": str(streak),
-                    "error": error,
-                },
+            self._async_chime_issue(
+                ISSUE_CHIME_FAILING,
+                chime_id,
+                {"chime": name, "runs": str(streak), "error": error},
             )
 
     @callback
@@ -173,22 +164,34 @@ class HouseholdRepairs:
         self, chime_id: str, config: ChimeConfig, *, missing: bool
     ) -> None:
         """Raise or clear the issue of a message whose engine is gone."""
-        issue_id = f"{ISSUE_MESSAGE_ENGINE}_{chime_id}"
         if not missing:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            ir.async_delete_issue(
+                self.hass, DOMAIN, f"{ISSUE_MESSAGE_ENGINE}_{chime_id}"
+            )
             return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            data={ISSUE_ENTRY_ID: self.entry.entry_id},
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_MESSAGE_ENGINE,
-            translation_placeholders={
+        self._async_chime_issue(
+            ISSUE_MESSAGE_ENGINE,
+            chime_id,
+            {
                 "chime": config.name,
                 "engine": config.tts_engine or "Home Assistant's default engine",
             },
+        )
+
+    @callback
+    def _async_chime_issue(
+        self, kind: str, chime_id: str, placeholders: dict[str, str]
+    ) -> None:
+        """One issue of this kind per chime, gone with the chime (async_check_zones)."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{kind}_{chime_id}",
+            data={ISSUE_ENTRY_ID: self.entry.entry_id},
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=kind,
+            translation_placeholders=placeholders,
         )
 
     # ---------------------------------------------------------------- media
@@ -243,19 +246,15 @@ class HouseholdRepairs:
         self, chime_id: str, config: ChimeConfig, *, missing: bool
     ) -> None:
         """Raise or clear the chime's missing-file issue, as a play just found."""
-        issue_id = f"{ISSUE_MISSING_MEDIA}_{chime_id}"
         if not missing:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            ir.async_delete_issue(
+                self.hass, DOMAIN, f"{ISSUE_MISSING_MEDIA}_{chime_id}"
+            )
             return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            data={ISSUE_ENTRY_ID: self.entry.entry_id},
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_MISSING_MEDIA,
-            translation_placeholders={"chime": config.name, "media": config.media},
+        self._async_chime_issue(
+            ISSUE_MISSING_MEDIA,
+            chime_id,
+            {"chime": config.name, "media": config.media},
         )
 
 

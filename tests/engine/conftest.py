@@ -101,8 +101,7 @@ def engine(household: Household, engine_for) -> ChimeEngine:
     return engine_for(household)
 
 
-@pytest.fixture
-def household_at_work(household: Household) -> Household:
+def put_to_work(household: Household) -> None:
     """A queue mid-track in a group, a muted radio, quiet volumes."""
     kitchen, room, coop = (
         household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
@@ -116,5 +115,46 @@ def household_at_work(household: Household) -> Household:
     coop.set_source(RADIO, state="PLAYING")
     coop.set_volume(7)
     coop.set_mute(True)
+
+
+def assert_at_work(household: Household, chime: str) -> None:
+    """Every field put_to_work set, as the speakers report it, and no chime."""
+    kitchen, room, coop = (
+        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
+    )
+    state = kitchen.state()
+    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
+    assert (state["track_number"], state["transport_state"]) == (2, "PLAYING")
+    assert state["position"] >= 30.0
+    assert (state["volume"], state["mute"], state["play_mode"]) == (
+        12,
+        False,
+        "REPEAT_ALL",
+    )
+    assert room.state()["coordinator_uid"] == kitchen.uid
+    assert (room.state()["volume"], room.state()["mute"]) == (9, False)
+    coop_state = coop.state()
+    assert (coop_state["current_uri"], coop_state["transport_state"]) == (
+        RADIO,
+        "PLAYING",
+    )
+    assert (coop_state["volume"], coop_state["mute"]) == (7, True)
+    assert all(s.state()["track_uri"] != chime for s in household.speakers)
+
+
+def chime_sounding(household: Household, url: str) -> Callable[[], bool]:
+    """Whether every group's coordinator plays the chime now."""
+    return lambda: all(
+        speaker.state()["track_uri"] == url
+        and speaker.state()["transport_state"] == "PLAYING"
+        for speaker in household.speakers
+        if speaker.state()["coordinator_uid"] == speaker.uid
+    )
+
+
+@pytest.fixture
+def household_at_work(household: Household) -> Household:
+    """The default household at work (put_to_work), settled."""
+    put_to_work(household)
     settled(household)
     return household

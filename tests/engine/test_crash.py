@@ -18,7 +18,7 @@ from custom_components.sonos_chime.engine import (
 from custom_components.sonos_chime.engine.record import record_age
 from sonos_emulator import Household
 
-from .conftest import RADIO, both_profiles, settled, wait_for
+from .conftest import RADIO, both_profiles, chime_sounding, settled, wait_for
 
 ROOT = Path(__file__).parents[2]
 # A process that chimes on the household and writes the record where the
@@ -51,15 +51,7 @@ def killed_mid_chime(household: Household, media_server, tmp_path: Path) -> dict
         [sys.executable, "-c", CHIMER, str(ROOT), str(record_path), url, *hosts]
     )
     try:
-        wait_for(
-            lambda: all(
-                speaker.state()["track_uri"] == url
-                and speaker.state()["transport_state"] == "PLAYING"
-                for speaker in household.speakers
-                if speaker.state()["coordinator_uid"] == speaker.uid
-            ),
-            timeout=15,
-        )
+        wait_for(chime_sounding(household, url), timeout=15)
         chimer.send_signal(signal.SIGKILL)
     finally:
         chimer.wait(timeout=10)

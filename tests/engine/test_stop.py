@@ -5,7 +5,6 @@ waiting for its end, silences the chime and restores; one still preparing
 gives up before it touches a speaker, and leaves no record.
 """
 
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -21,7 +20,14 @@ from custom_components.sonos_chime.engine import (
 )
 from sonos_emulator import Household, Speaker
 
-from .conftest import RADIO, both_profiles, changes, settled, wait_for
+from .conftest import (
+    assert_at_work,
+    both_profiles,
+    changes,
+    chime_sounding,
+    settled,
+    wait_for,
+)
 
 
 def chiming(engine: ChimeEngine, request: ChimeRequest, records: list[dict]) -> Future:
@@ -32,29 +38,16 @@ def chiming(engine: ChimeEngine, request: ChimeRequest, records: list[dict]) -> 
     return future
 
 
-def sounding(household: Household, url: str) -> Callable[[], bool]:
-    """Every group's coordinator plays the chime."""
-    return lambda: all(
-        speaker.state()["track_uri"] == url
-        and speaker.state()["transport_state"] == "PLAYING"
-        for speaker in household.speakers
-        if speaker.state()["coordinator_uid"] == speaker.uid
-    )
-
-
 @both_profiles
 def test_stop_mid_chime_puts_every_zone_back(
     household_at_work: Household, engine: ChimeEngine, media_server
 ) -> None:
     household = household_at_work
-    kitchen, room, coop = (
-        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
-    )
     # Thirty seconds of silence: only a stop ends it within the wait below.
     url = media_server.url("chime_silent_long.ogg")
     records: list[dict] = []
     future = chiming(engine, ChimeRequest(url, volume=45), records)
-    wait_for(sounding(household, url), timeout=10)
+    wait_for(chime_sounding(household, url), timeout=10)
 
     engine.stop()
     result: ChimeResult = future.result(timeout=10)
@@ -67,21 +60,7 @@ def test_stop_mid_chime_puts_every_zone_back(
         ("Chicken Coop", Outcome.FAILED, Reason.STOPPED),
     }
     assert len(records) == 1
-    state = kitchen.state()
-    assert (state["current_uri"], state["track_number"]) == (
-        f"x-rincon-queue:{kitchen.uid}#0",
-        2,
-    )
-    assert (state["transport_state"], state["volume"]) == ("PLAYING", 12)
-    assert room.state()["coordinator_uid"] == kitchen.uid
-    assert room.state()["volume"] == 9
-    coop_state = coop.state()
-    assert (coop_state["current_uri"], coop_state["transport_state"]) == (
-        RADIO,
-        "PLAYING",
-    )
-    assert (coop_state["volume"], coop_state["mute"]) == (7, True)
-    assert all(s.state()["track_uri"] != url for s in household.speakers)
+    assert_at_work(household, url)
 
 
 def test_stop_before_the_chime_touches_nothing(

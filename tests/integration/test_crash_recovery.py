@@ -34,7 +34,12 @@ from custom_components.sonos_chime.const import CONF_ALL_ZONES, CONF_HOSTS, DOMA
 from custom_components.sonos_chime.recovery import MAX_AGE
 from sonos_emulator import Household, Track
 from tests.conftest import MEDIA_DIR
-from tests.engine.conftest import wait_for
+from tests.engine.conftest import (
+    assert_at_work,
+    chime_sounding,
+    put_to_work,
+    wait_for,
+)
 
 from .conftest import state_changing_actions
 
@@ -156,16 +161,6 @@ def stop_home_assistant(
     return config, code
 
 
-def chime_sounding(household: Household, chime: str) -> Callable[[], bool]:
-    """Every group's coordinator plays the chime."""
-    return lambda: all(
-        speaker.state()["track_uri"] == chime
-        and speaker.state()["transport_state"] == "PLAYING"
-        for speaker in household.speakers
-        if speaker.state()["coordinator_uid"] == speaker.uid
-    )
-
-
 def kill_home_assistant_mid_chime(
     household: Household, chime: str, tmp_path: Path
 ) -> Path:
@@ -188,14 +183,7 @@ async def test_killed_mid_chime_restored_at_the_next_start(
     kitchen, room, coop = (
         household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
     )
-    kitchen.set_queue(QUEUE)
-    kitchen.set_volume(12)
-    room.set_volume(9)
-    kitchen.play_queue(track=2, position=30.0)
-    household.join("Living Room", "Kitchen")
-    coop.set_source(RADIO, state="PLAYING")
-    coop.set_volume(7)
-    coop.set_mute(True)
+    put_to_work(household)
 
     config = await hass.async_add_executor_job(
         kill_home_assistant_mid_chime,
@@ -328,42 +316,6 @@ async def test_only_a_recent_record_is_replayed(
     assert RECORD_KEY not in hass_storage
 
 
-def at_work(household: Household) -> None:
-    """A group on its queue at track 2, a muted radio, quiet volumes."""
-    kitchen, room, coop = (
-        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
-    )
-    kitchen.set_queue(QUEUE)
-    kitchen.set_volume(12)
-    room.set_volume(9)
-    kitchen.play_queue(track=2, position=30.0)
-    household.join("Living Room", "Kitchen")
-    coop.set_source(RADIO, state="PLAYING")
-    coop.set_volume(7)
-    coop.set_mute(True)
-
-
-def assert_at_work(household: Household, chime: str) -> None:
-    """Every field at_work set, as the speakers report it."""
-    kitchen, room, coop = (
-        household[name] for name in ("Kitchen", "Living Room", "Chicken Coop")
-    )
-    state = kitchen.state()
-    assert state["current_uri"] == f"x-rincon-queue:{kitchen.uid}#0"
-    assert (state["track_number"], state["transport_state"]) == (2, "PLAYING")
-    assert state["position"] >= 30.0
-    assert (state["volume"], state["mute"]) == (12, False)
-    assert room.state()["coordinator_uid"] == kitchen.uid
-    assert (room.state()["volume"], room.state()["mute"]) == (9, False)
-    coop_state = coop.state()
-    assert (coop_state["current_uri"], coop_state["transport_state"]) == (
-        RADIO,
-        "PLAYING",
-    )
-    assert (coop_state["volume"], coop_state["mute"]) == (7, True)
-    assert all(s.state()["track_uri"] != chime for s in household.speakers)
-
-
 async def start_again(
     hass: HomeAssistant, hass_storage: dict[str, Any], config: Path
 ) -> None:
@@ -395,7 +347,7 @@ async def test_stopped_mid_chime_puts_every_zone_back_before_it_exits(
     tmp_path: Path,
 ) -> None:
     """SIGTERM, as a restart sends, while a 30 s chime plays on every zone."""
-    at_work(household)
+    put_to_work(household)
     chime = media_server.url("chime_silent_long.ogg")
 
     config, code = await hass.async_add_executor_job(
@@ -445,7 +397,7 @@ async def test_stopped_while_preparing_touches_nothing(
     tmp_path: Path,
 ) -> None:
     """SIGTERM while the chime's media is still being measured: no trace at all."""
-    at_work(household)
+    put_to_work(household)
     household.clear_events()
     _SlowMedia.asked.clear()
     handler = partial(_SlowMedia, directory=str(MEDIA_DIR))

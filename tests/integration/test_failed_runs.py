@@ -9,10 +9,11 @@ keeps failing raises a repair until it plays again.
 from typing import Any
 
 from homeassistant.components.demo.tts import DemoProvider
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.sonos_chime.const import DOMAIN, EVENT_CHIME_PLAYED
 from custom_components.sonos_chime.issues import FAILING_STREAK
@@ -35,18 +36,6 @@ def played(household: Household, name: str) -> list[str]:
         for event in household[name].events()
         if event["kind"] == "soap" and event["action"] == "SetAVTransportURI"
     ]
-
-
-def chime_events(hass: HomeAssistant) -> list[Event]:
-    """Every sonos_chime_played event from now on."""
-    events: list[Event] = []
-
-    @callback
-    def keep(event: Event) -> None:
-        events.append(event)
-
-    hass.bus.async_listen(EVENT_CHIME_PLAYED, keep)
-    return events
 
 
 def state(hass: HomeAssistant, entity_id: str) -> Any:
@@ -72,7 +61,7 @@ async def test_a_message_the_engine_cannot_speak_leaves_the_chime_ringing(
     manager = await set_up(hass, entry)
     # The text-to-speech service answers nothing, as one out of reach does.
     monkeypatch.setattr(DemoProvider, "get_tts_audio", lambda *_, **__: (None, None))
-    events = chime_events(hass)
+    events = async_capture_events(hass, EVENT_CHIME_PLAYED)
     household.clear_events()
 
     result = await manager.async_play_chime(MORNING, trigger="button")
@@ -128,7 +117,7 @@ async def test_a_chime_that_keeps_failing_is_seen_and_repaired(
         household, zones=["Kitchen"], subentries=[chime_subentry(media="gone.mp3")]
     )
     manager = await set_up(hass, entry)
-    events = chime_events(hass)
+    events = async_capture_events(hass, EVENT_CHIME_PLAYED)
     issue_id = f"chime_failing_{MORNING}"
 
     for run in range(1, FAILING_STREAK + 1):

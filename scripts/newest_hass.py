@@ -12,8 +12,9 @@ and fails unless Home Assistant installed nothing, every speaker is one
 device carrying core's media player and our zone switch, ``sonos_chime.play``
 over the REST API chimes every zone and puts each back, the README's first
 automation (a floor but one area, with ``exclude``) leaves the excluded zone
-untouched, and the log has no error from either integration, no "Detected
-that custom integration" report and no deprecation warning naming our code.
+untouched, and the log has no error from either integration, no "Detected ..."
+report about us (frame helper, blocking call) and no deprecation warning
+naming our code.
 """
 
 from __future__ import annotations
@@ -324,7 +325,7 @@ def log_problems(log: str) -> list[str]:
         line
         for line in log.splitlines()
         if (" ERROR " in line and any(name in line for name in OUR_LOGGERS))
-        or "Detected that custom integration" in line
+        or ("Detected" in line and "integration 'sonos_chime'" in line)
         or ("Warning" in line and "custom_components/sonos_chime" in line)
     ]
 

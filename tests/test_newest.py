@@ -82,6 +82,9 @@ def test_log_problems_are_ours_only() -> None:
         "2026-12-04 ERROR (MainThread) [custom_components.sonos_chime.manager] x",
         "2026-12-04 WARNING (MainThread) [homeassistant.helpers.frame] Detected "
         "that custom integration 'sonos_chime' calls a thing",
+        "2026-12-04 WARNING (MainThread) [homeassistant.util.loop] Detected "
+        "blocking call to open inside the event loop by custom integration "
+        "'sonos_chime' at custom_components/sonos_chime/media.py",
         "/x/custom_components/sonos_chime/media.py:3: DeprecationWarning: old",
     ]
     others = [

@@ -339,6 +339,9 @@ def start_hass(
     with (config.parent / "hass.log").open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - Home Assistant, from this venv
             [str(HASS), "--config", str(config)],
+            # Python hides deprecation warnings outside __main__: show them all,
+            # so that one raised by our code reaches the log.
+            env={**os.environ, "PYTHONWARNINGS": "default::DeprecationWarning"},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -37,11 +37,7 @@ from .engine import (
 from .guard import async_get_guard
 from .helpers import translate_chime_errors
 from .issues import HouseholdRepairs
-from .media import (
-    async_resolve_media,
-    async_resolve_message,
-    tts_engine_available,
-)
+from .media import ENGINE_GONE, async_resolve_media, async_resolve_message
 from .recovery import ChimeRecordStore
 from .schedule import HouseholdSchedules
 
@@ -273,7 +269,7 @@ class ChimeManager:
         except HomeAssistantError as err:
             if err.translation_key != "chime_failed_on_every_zone":
                 # Refused before any speaker: no result was recorded yet.
-                self._async_record_refusal(subentry_id, config, trigger, err)
+                self._async_record_refusal(subentry_id, trigger, err)
             raise
 
     async def _async_play_config(
@@ -304,22 +300,20 @@ class ChimeManager:
         followed_by: tuple[ChimeMedia, ...] = ()
         message_error: str | None = None
         if config.message is not None:
+            engine_gone = False
             try:
                 message = await async_resolve_message(
                     self.hass, config.message, config.tts_engine
                 )
             except HomeAssistantError as err:
                 message_error = str(err)
+                engine_gone = err.translation_key in ENGINE_GONE
                 LOGGER.warning(
                     "Chime %s plays without its message: %s", config.name, err
                 )
             else:
                 followed_by = (message.as_chime_media(),)
-            self.repairs.async_message_issue(
-                subentry_id,
-                config,
-                missing=not tts_engine_available(self.hass, config.tts_engine),
-            )
+            self.repairs.async_message_issue(subentry_id, config, missing=engine_gone)
 
         request = ChimeRequest(
             media_url=media.url,
@@ -480,11 +474,7 @@ class ChimeManager:
 
     @callback
     def _async_record_refusal(
-        self,
-        chime_id: str,
-        config: ChimeConfig,
-        trigger: Trigger,
-        err: HomeAssistantError,
+        self, chime_id: str, trigger: Trigger, err: HomeAssistantError
     ) -> None:
         """A chime refused before any speaker: shown as a run that failed."""
         now = dt_util.utcnow().isoformat()

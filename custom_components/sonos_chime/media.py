@@ -11,6 +11,7 @@ engine reads the others' from their URL.
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Final
 from urllib.parse import quote, unquote, urlsplit
 
 from homeassistant.components import media_source
@@ -142,6 +143,10 @@ async def async_resolve_message(
     if len(title) > MESSAGE_TITLE_LENGTH:
         title = f"{title[: MESSAGE_TITLE_LENGTH - 1].rstrip()}…"
     return ResolvedMedia(resolved.url, resolved.duration, title)
+
+
+# check_tts_engine's refusals: nobody is there to speak a message.
+ENGINE_GONE: Final = frozenset({"no_tts", "unknown_tts_engine"})
 
 
 def tts_engine_available(hass: HomeAssistant, engine: str | None) -> bool:

@@ -1,28 +1,22 @@
 """Sonos Chime: play a chime on every Sonos zone, then put each zone back."""
 
-from functools import partial
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import Event, HassJob, HomeAssistant, callback
+from homeassistant.core import HassJob, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    entity_registry as er,
-)
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
+    CONF_ALL_ZONES,
     CONF_HOSTS,
     DOMAIN,
     LOGGER,
-    SONOS_DOMAIN,
 )
 from .core_sonos_actions import async_guard_core_sonos_actions
 from .data import SonosChimeConfigEntry, SonosChimeData
 from .engine import ChimeEngine, ChimeError, HouseholdBusyError
-from .entity import household_device_info, sonos_device
+from .entity import household_device_info
 from .guard import async_get_guard
 from .helpers import household_hosts
 from .issues import async_delete_entry_issues
@@ -30,6 +24,12 @@ from .library import async_setup_media
 from .manager import ChimeManager
 from .schedule import played_store
 from .services import async_setup_services
+from .zone_devices import (
+    async_follow_sonos_devices,
+    async_place_zone_devices,
+    async_release_zone_subentries,
+    async_remove_stale_devices,
+)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [
@@ -50,6 +50,21 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_guard_core_sonos_actions(hass)
     await async_setup_media(hass)
+    return True
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: SonosChimeConfigEntry
+) -> bool:
+    """Bring a household stored by an older version to the current shape."""
+    if entry.version > 1:
+        # Written by a newer version of the integration: leave it alone.
+        return False
+    if entry.minor_version < 2:
+        if entry.options.get(CONF_ALL_ZONES, False):
+            async_release_zone_subentries(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    LOGGER.debug("Migrated %s to 1.%s", entry.title, entry.minor_version)
     return True
 
 
@@ -100,16 +115,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
         .id
     )
     await manager.async_setup()
-    _async_place_zone_devices(hass, entry)
+    async_place_zone_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    _async_remove_stale_devices(hass, entry)
-    entry.async_on_unload(
-        hass.bus.async_listen(
-            dr.EVENT_DEVICE_REGISTRY_UPDATED,
-            partial(_async_device_registry_updated, hass, entry),
-            event_filter=_device_created_or_updated,
-        )
-    )
+    async_remove_stale_devices(hass, entry)
+    async_follow_sonos_devices(hass, entry)
     # Armed once the switches restored Quiet and the zones switched off.
     manager.async_start()
     entry.async_on_unload(manager.async_stop)
@@ -135,85 +144,6 @@ async def _async_update_listener(
         and entry.runtime_data.manager.config_changed()
     ):
         hass.config_entries.async_schedule_reload(entry.entry_id)
-
-
-@callback
-def _async_place_zone_devices(
-    hass: HomeAssistant, entry: SonosChimeConfigEntry
-) -> None:
-    """Move each zone's device to the subentry its entities now come from.
-
-    A zone chiming through All zones has its device in no subentry; added
-    with Add zone (or the other way round), its entities come from another.
-    Home Assistant wants such a device moved, not registered again elsewhere.
-    """
-    added = entry.runtime_data.manager.config.zone_subentries()
-    zones = {zone.uid for zone in entry.runtime_data.household.zones} | set(added)
-    registry = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        for domain, uid in device.identifiers:
-            if domain != DOMAIN or uid not in zones:
-                continue
-            subentry = added.get(uid)
-            wanted = None if subentry is None else subentry.subentry_id
-            if device.config_subentry_id != wanted:
-                registry.async_update_device(device.id, new_config_subentry_id=wanted)
-
-
-@callback
-def _async_remove_stale_devices(
-    hass: HomeAssistant, entry: SonosChimeConfigEntry
-) -> None:
-    """Remove our devices of zones no longer chimed, or now on a Sonos device.
-
-    Chime and zone subentries take their devices with them when deleted;
-    this covers zones that were chime zones through the all-zones option, and
-    zones whose entities moved to the Sonos integration's device.
-    """
-    manager = entry.runtime_data.manager
-    wanted = {(DOMAIN, entry.runtime_data.household.household_id)}
-    wanted.update((DOMAIN, sub.subentry_id) for sub in manager.chime_subentries())
-    # A zone added but missing today keeps its device for when it is back.
-    zones = {zone.uid for zone in manager.chime_zones()}
-    zones.update(manager.config.zone_subentries())
-    wanted.update((DOMAIN, uid) for uid in zones if sonos_device(hass, uid) is None)
-    registry = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if not device.identifiers & wanted:
-            LOGGER.debug("Removing stale device %s", device.name)
-            registry.async_remove_device(device.id)
-
-
-@callback
-def _device_created_or_updated(event_data: dr.EventDeviceRegistryUpdatedData) -> bool:
-    """Only a device that exists now can take our zone entities."""
-    return event_data["action"] in ("create", "update")
-
-
-@callback
-def _async_device_registry_updated(
-    hass: HomeAssistant,
-    entry: SonosChimeConfigEntry,
-    event: Event[dr.EventDeviceRegistryUpdatedData],
-) -> None:
-    """Home Assistant's Sonos made a speaker's device: our zone joins it.
-
-    Set up before it, our zone entities had a device of their own; without
-    this they would sit on a twin of the speaker until the next restart.
-    """
-    devices = dr.async_get(hass)
-    if (device := devices.async_get(event.data["device_id"])) is None:
-        return
-    for domain, uid in device.identifiers:
-        if domain != SONOS_DOMAIN or (core := sonos_device(hass, uid)) is None:
-            continue
-        own = devices.async_get_device_by_identifier((DOMAIN, uid), entry.entry_id)
-        if core.id != device.id or own is None:
-            continue
-        entities = er.async_get(hass)
-        for entity in er.async_entries_for_device(entities, own.id):
-            entities.async_update_entity(entity.entity_id, device_id=core.id)
-        _async_remove_stale_devices(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> bool:

@@ -91,6 +91,7 @@ from .helpers import (
 from .library import LibraryChime, async_list_library
 from .media import async_check_media, check_tts_engine
 from .schedule import WEEKDAYS
+from .zone_devices import async_release_zone_subentries
 
 CONF_HOUSEHOLD = "household"
 # The choice, next to the households found, to type addresses instead.
@@ -119,6 +120,8 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Sonos household."""
 
     VERSION = 1
+    # 2: with All zones on, no zone subentry is kept (see async_migrate_entry).
+    MINOR_VERSION = 2
 
     _household: HouseholdInfo
 
@@ -458,10 +461,18 @@ class SonosChimeOptionsFlow(OptionsFlow):
 
     @callback
     def _async_save(self, *, all_zones: bool) -> ConfigFlowResult:
-        """Keep any other option as it is."""
-        return self.async_create_entry(
-            data={**self.config_entry.options, CONF_ALL_ZONES: all_zones}
-        )
+        """Keep any other option as it is; with All zones on, no zone apart.
+
+        Saved before the zone subentries go, so the reload their removal
+        starts already sees every zone chime.
+        """
+        options = {**self.config_entry.options, CONF_ALL_ZONES: all_zones}
+        if all_zones:
+            self.hass.config_entries.async_update_entry(
+                self.config_entry, options=options
+            )
+            async_release_zone_subentries(self.hass, self.config_entry)
+        return self.async_create_entry(data=options)
 
 
 @callback

@@ -103,7 +103,7 @@ async def test_diagnostics_of_a_household_that_chimed(
         "title": "Chicken Coop, Kitchen, Living Room",
         "state": "loaded",
         "version": 1,
-        "minor_version": 1,
+        "minor_version": 2,
         "unique_id": REDACTED,
         "data": {CONF_HOSTS: REDACTED},
         "options": {CONF_ALL_ZONES: False},

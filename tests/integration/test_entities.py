@@ -496,11 +496,12 @@ async def test_unreadable_chime_is_unavailable(
 async def test_zones_no_longer_chimed_lose_their_devices(
     hass: HomeAssistant, household: Household
 ) -> None:
-    entry = household_entry(household, zones=["Kitchen"], all_zones=True)
+    """A zone subentry deleted takes the zone's device and entities with it."""
+    entry = household_entry(household, zones=["Kitchen", "Living Room"])
     await set_up(hass, entry)
     living_room = device_of(hass, "switch.living_room_chimes")
 
-    hass.config_entries.async_update_entry(entry, options={"all_zones": False})
+    hass.config_entries.async_remove_subentry(entry, "zone_living_room")
     await hass.async_block_till_done()
 
     registry = dr.async_get(hass)

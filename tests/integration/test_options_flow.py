@@ -1,13 +1,17 @@
 """The household's options: all zones, present and future."""
 
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
@@ -19,6 +23,7 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
+from tests.integration.conftest import zone_subentry
 
 
 async def assert_translated(hass: HomeAssistant, result: Any) -> None:
@@ -135,11 +140,116 @@ async def test_all_zones_on_then_off(
     assert [zone.name for zone in manager.chime_zones()] == ["Kitchen", "Living Room"]
 
 
+def zone_places(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> dict[str, set[str | None]]:
+    """Each zone's subentry titles, as its device and entities belong to them.
+
+    The integration page lists devices under their subentry, and those in
+    none under "Devices that don't belong to a sub-entry".
+    """
+    titles = {sub.subentry_id: sub.title for sub in entry.subentries.values()}
+    places: dict[str, set[str | None]] = {}
+    devices = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+        if device.model in ("Household", "Chime"):
+            continue
+        assert device.name is not None
+        places.setdefault(device.name, set()).add(titles.get(device.config_subentry_id))
+        for entity in er.async_entries_for_device(er.async_get(hass), device.id):
+            places[device.name].add(titles.get(entity.config_subentry_id))
+    return places
+
+
 @pytest.mark.usefixtures("ha_server")
-async def test_all_zones_off_with_zones_added(
+async def test_all_zones_on_then_off_lists_every_zone_alike(
     hass: HomeAssistant, mock_entry: MockConfigEntry, household: Household
 ) -> None:
-    """Zones added before chime again as soon as All zones is off."""
+    """On, no zone is listed apart from the others; off again asks which zones.
+
+    Zones added one by one become part of all, keeping their entities as the
+    user renamed them; zones not chosen again leave no device behind.
+    """
+    uids = {speaker.name: speaker.uid for speaker in household.speakers}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_entry.title,
+        unique_id=mock_entry.unique_id,
+        data=dict(mock_entry.data),
+        options={CONF_ALL_ZONES: False},
+        minor_version=2,
+        subentries_data=[
+            cast(ConfigSubentryData, zone_subentry(household, name))
+            for name in ("Kitchen", "Living Room")
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert zone_places(hass, entry) == {
+        "Kitchen": {"Kitchen"},
+        "Living Room": {"Living Room"},
+    }
+    entities = er.async_get(hass)
+    kitchen_chimes = entities.async_get_entity_id(
+        "switch", DOMAIN, f"{entry.entry_id}_{uids['Kitchen']}_chimes"
+    )
+    assert kitchen_chimes is not None
+    entities.async_update_entity(kitchen_chimes, name="Kitchen bell")
+    registry_updates = async_capture_events(hass, er.EVENT_ENTITY_REGISTRY_UPDATED)
+
+    result = await open_options(hass, entry)
+    result = await configure(hass, result, {CONF_ALL_ZONES: True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(entry.options) == {CONF_ALL_ZONES: True}
+    assert zones_added(entry) == []
+    assert zone_places(hass, entry) == {
+        "Chicken Coop": {None},
+        "Kitchen": {None},
+        "Living Room": {None},
+    }
+    renamed = entities.async_get(kitchen_chimes)
+    assert renamed is not None
+    assert renamed.name == "Kitchen bell"
+    assert hass.states.get(kitchen_chimes) is not None
+    manager = entry.runtime_data.manager
+    assert [zone.name for zone in manager.chime_zones()] == [
+        "Chicken Coop",
+        "Kitchen",
+        "Living Room",
+    ]
+
+    result = await open_options(hass, entry)
+    result = await configure(hass, result, {CONF_ALL_ZONES: False})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "zones"
+    result = await configure(
+        hass, result, {CONF_ZONES: [uids["Kitchen"], uids["Living Room"]]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert zones_added(entry) == ["Kitchen", "Living Room"]
+    assert zone_places(hass, entry) == {
+        "Kitchen": {"Kitchen"},
+        "Living Room": {"Living Room"},
+    }
+    renamed = entities.async_get(kitchen_chimes)
+    assert renamed is not None
+    assert renamed.name == "Kitchen bell"
+    assert hass.states.get(kitchen_chimes) is not None
+    # Moved, never removed and made again: only the Coop, not chosen, went.
+    removed = {
+        event.data["entity_id"]
+        for event in registry_updates
+        if event.data["action"] == "remove"
+    }
+    assert removed == {"switch.chicken_coop_chimes"}
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_migration_takes_zones_added_into_all_zones(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, household: Household
+) -> None:
+    """1.1 kept zones added while All zones was on; 1.2 keeps them as part of all."""
     kitchen = household["Kitchen"].uid
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -147,24 +257,76 @@ async def test_all_zones_off_with_zones_added(
         unique_id=mock_entry.unique_id,
         data=dict(mock_entry.data),
         options={CONF_ALL_ZONES: True},
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_ZONE_UID: kitchen, CONF_ZONE_NAME: "Kitchen"},
-                subentry_type=SUBENTRY_ZONE,
-                title="Kitchen",
-                unique_id=kitchen,
-            )
-        ],
+        version=1,
+        minor_version=1,
+        subentries_data=[cast(ConfigSubentryData, zone_subentry(household, "Kitchen"))],
+    )
+    entry.add_to_hass(hass)
+    # Registered under its subentry by the version that made it.
+    kitchen_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        config_subentry_id="zone_kitchen",
+        identifiers={(DOMAIN, kitchen)},
+        name="Kitchen",
+    )
+    chimes = er.async_get(hass).async_get_or_create(
+        "switch",
+        DOMAIN,
+        f"{entry.entry_id}_{kitchen}_chimes",
+        config_entry=entry,
+        config_subentry_id="zone_kitchen",
+        device_id=kitchen_device.id,
+        suggested_object_id="kitchen_bell",
+    )
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert zones_added(entry) == []
+    assert zone_places(hass, entry) == {
+        "Chicken Coop": {None},
+        "Kitchen": {None},
+        "Living Room": {None},
+    }
+    assert hass.states.get(chimes.entity_id) is not None
+    assert chimes.entity_id == "switch.kitchen_bell"
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_migration_keeps_zones_added_with_all_zones_off(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, household: Household
+) -> None:
+    """With All zones off, the zones added are the chime zones: nothing moves."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_entry.title,
+        unique_id=mock_entry.unique_id,
+        data=dict(mock_entry.data),
+        minor_version=1,
+        subentries_data=[cast(ConfigSubentryData, zone_subentry(household, "Kitchen"))],
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-
-    result = await open_options(hass, entry)
-    result = await configure(hass, result, {CONF_ALL_ZONES: False})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert dict(entry.options) == {CONF_ALL_ZONES: False}
+    assert (entry.version, entry.minor_version) == (1, 2)
     assert zones_added(entry) == ["Kitchen"]
+    assert zone_places(hass, entry) == {"Kitchen": {"Kitchen"}}
+
+
+async def test_migration_refuses_a_newer_version(
+    hass: HomeAssistant, mock_entry: MockConfigEntry
+) -> None:
+    """A household stored by a newer version is not guessed at."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=mock_entry.unique_id,
+        data=dict(mock_entry.data),
+        version=2,
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
 async def test_options_of_a_household_not_set_up(hass: HomeAssistant) -> None:

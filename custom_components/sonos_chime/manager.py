@@ -79,7 +79,7 @@ class ChimeManager:
         self.engine = engine
         self.household = household
         # Held back scheduled chimes; set by the Quiet switch.
-        self.quiet = False
+        self._quiet = False
         # The household's device, which zone and chime devices hang from.
         self.household_device_id: str | None = None
         self.config = HouseholdConfig(hass, entry, household)
@@ -168,6 +168,18 @@ class ChimeManager:
         async_dispatcher_send(
             self.hass, signal_chime_updated(self.entry.entry_id, chime_id)
         )
+
+    @property
+    def quiet(self) -> bool:
+        """Whether scheduled chimes are held back (the household's Quiet switch)."""
+        return self._quiet
+
+    @callback
+    def async_set_quiet(self, quiet: bool) -> None:
+        """Hold scheduled chimes back, or let them play; every chime shows it."""
+        self._quiet = quiet
+        for subentry in self.chime_subentries():
+            self._async_updated(subentry.subentry_id)
 
     # ---------------------------------------------------------------- zones
     def zone_enabled(self, uid: str) -> bool:
@@ -258,7 +270,7 @@ class ChimeManager:
                 },
             )
         if trigger == "schedule":
-            if self.quiet:
+            if self._quiet:
                 LOGGER.debug("Quiet: holding back chime %s", config.name)
                 return None
             if not config.enabled:

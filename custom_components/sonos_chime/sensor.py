@@ -1,4 +1,4 @@
-"""When a chime last played, how its last run went, and when it plays next."""
+"""When a chime last played, how its last run went, whether and when it plays next."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,12 +30,13 @@ async def async_setup_entry(
     entry: SonosChimeConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the Last played, Last result and Next chime sensors of every chime."""
+    """Add the Last played, Last result, Schedule and Next chime sensors of every chime."""
     async_add_chime_entities(
         entry.runtime_data.manager,
         async_add_entities,
         LastPlayedSensor,
         LastResultSensor,
+        ScheduleSensor,
         NextChimeSensor,
     )
 
@@ -252,7 +253,7 @@ class LastResultSensor(ChimeEntity, RestoreSensor):
 
 
 class NextChimeSensor(ChimeEntity, SensorEntity):
-    """When the chime plays next; unknown when disabled or on no weekday."""
+    """When the chime plays next; unknown when disabled (Schedule says so)."""
 
     entity_description = SensorEntityDescription(
         key="next_chime",
@@ -265,3 +266,29 @@ class NextChimeSensor(ChimeEntity, SensorEntity):
     def native_value(self) -> datetime | None:
         """The next play by the schedule's daylight saving rule."""
         return self.manager.next_fire(self.subentry_id)
+
+
+# Whether the schedule will play the chime, in words Next chime cannot say:
+# a timestamp sensor shows any time it has none as "Unknown".
+SCHEDULE_STATES = ["scheduled", "disabled", "quiet"]
+
+
+class ScheduleSensor(ChimeEntity, SensorEntity):
+    """Whether the chime plays at its time: scheduled, disabled, or held by Quiet."""
+
+    entity_description = SensorEntityDescription(
+        key="schedule",
+        translation_key="schedule",
+        device_class=SensorDeviceClass.ENUM,
+        options=SCHEDULE_STATES,
+    )
+
+    @property
+    @override
+    def native_value(self) -> str | None:
+        """Disabled first: a chime switched off stays off whatever Quiet says."""
+        if (config := self.config) is None:
+            return None
+        if not config.enabled:
+            return "disabled"
+        return "quiet" if self.manager.quiet else "scheduled"

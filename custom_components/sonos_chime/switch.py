@@ -46,7 +46,7 @@ class QuietSwitch(HouseholdEntity, SwitchEntity, RestoreEntity):
         """Stay quiet across restarts."""
         await super().async_added_to_hass()
         if (last := await self.async_get_last_state()) is not None:
-            self.manager.quiet = last.state == STATE_ON
+            self.manager.async_set_quiet(last.state == STATE_ON)
 
     @property
     @override
@@ -57,13 +57,13 @@ class QuietSwitch(HouseholdEntity, SwitchEntity, RestoreEntity):
     @override
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Hold back scheduled chimes."""
-        self.manager.quiet = True
+        self.manager.async_set_quiet(True)
         self.async_write_ha_state()
 
     @override
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Let scheduled chimes play again."""
-        self.manager.quiet = False
+        self.manager.async_set_quiet(False)
         self.async_write_ha_state()
 
 

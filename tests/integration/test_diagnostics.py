@@ -90,7 +90,7 @@ async def test_diagnostics_of_a_household_that_chimed(
     manager = entry.runtime_data.manager
     coop = household["Chicken Coop"].uid
     kitchen = household["Kitchen"].uid
-    manager.quiet = True
+    manager.async_set_quiet(True)
     manager.async_set_zone_enabled(coop, False)
     bell = subentry_id(entry, "Bell")
     gong = subentry_id(entry, "Gong")

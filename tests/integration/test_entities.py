@@ -46,6 +46,7 @@ ENABLED = "switch.morning_enabled"
 LAST_PLAYED = "sensor.morning_last_played"
 LAST_RESULT = "sensor.morning_last_result"
 NEXT_CHIME = "sensor.morning_next_chime"
+SCHEDULE = "sensor.morning_schedule"
 
 pytestmark = pytest.mark.usefixtures("ha_server")
 
@@ -99,6 +100,7 @@ async def test_entities_of_a_zone_and_a_chime(
             ENABLED,
             LAST_PLAYED,
             LAST_RESULT,
+            SCHEDULE,
             NEXT_CHIME,
         ]
     )
@@ -114,6 +116,7 @@ async def test_entities_of_a_zone_and_a_chime(
         ENABLED: ("on", "Morning Enabled"),
         LAST_PLAYED: ("unknown", "Morning Last played"),
         LAST_RESULT: ("unknown", "Morning Last result"),
+        SCHEDULE: ("scheduled", "Morning Schedule"),
     }
     for entity_id, (value, name) in expected.items():
         state = state_of(hass, entity_id)
@@ -144,6 +147,7 @@ async def test_entities_of_a_zone_and_a_chime(
         ENABLED: MORNING,
         LAST_PLAYED: MORNING,
         LAST_RESULT: MORNING,
+        SCHEDULE: MORNING,
     }
 
     household_device = device_of(hass, QUIET)
@@ -165,7 +169,14 @@ async def test_entities_of_a_zone_and_a_chime(
     assert chime_device.via_device_id == household_device.id
     assert {
         device_of(hass, entity_id).id
-        for entity_id in (CHIME_TIME, ENABLED, LAST_PLAYED, LAST_RESULT, NEXT_CHIME)
+        for entity_id in (
+            CHIME_TIME,
+            ENABLED,
+            LAST_PLAYED,
+            LAST_RESULT,
+            SCHEDULE,
+            NEXT_CHIME,
+        )
     } == {chime_device.id}
 
 
@@ -178,7 +189,7 @@ async def test_every_entity_is_translated_and_has_an_icon(
     await set_up(hass, entry)
 
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert len(entities) == 10
+    assert len(entities) == 11
     for entity in entities:
         assert entity.translation_key is not None, entity.entity_id
         assert entity.translation_key in strings["entity"][entity.domain]
@@ -428,7 +439,15 @@ async def test_chime_entities_follow_their_own_chime(
         ],
     )
     await set_up(hass, entry)
-    morning = {PLAY_NOW, CHIME_TIME, ENABLED, LAST_PLAYED, LAST_RESULT, NEXT_CHIME}
+    morning = {
+        PLAY_NOW,
+        CHIME_TIME,
+        ENABLED,
+        LAST_PLAYED,
+        LAST_RESULT,
+        SCHEDULE,
+        NEXT_CHIME,
+    }
     evening = {entity.replace("morning", "evening") for entity in morning}
 
     def reported() -> dict[str, datetime]:
@@ -441,7 +460,7 @@ async def test_chime_entities_follow_their_own_chime(
 
     signals = hass.data[DATA_DISPATCHER]
     for chime in (MORNING, "evening"):
-        assert len(signals[signal_chime_updated(entry.entry_id, chime)]) == 6
+        assert len(signals[signal_chime_updated(entry.entry_id, chime)]) == 7
 
     before = reported()
     await press_play_now(hass)
@@ -486,6 +505,7 @@ async def test_unreadable_chime_is_unavailable(
         ENABLED,
         LAST_PLAYED,
         LAST_RESULT,
+        SCHEDULE,
         NEXT_CHIME,
     ):
         assert state_of(hass, entity_id).state == "unavailable", entity_id

@@ -293,7 +293,9 @@ async def test_enabled_off_stops_the_schedule(
     events = capture_events(hass)
     enabled = entity_id(hass, entry, "switch", "enabled")
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
+    schedule = entity_id(hass, entry, "sensor", "schedule")
     assert state_of(hass, enabled) == "on"
+    assert state_of(hass, schedule) == "scheduled"
 
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": enabled}, blocking=True
@@ -303,7 +305,9 @@ async def test_enabled_off_stops_the_schedule(
     assert entry.runtime_data.manager is manager
     assert entry.subentries[MORNING].data[CONF_ENABLED] is False
     assert state_of(hass, enabled) == "off"
+    # Next chime, a timestamp, can only say "Unknown"; Schedule says why.
     assert state_of(hass, next_chime) == "unknown"
+    assert state_of(hass, schedule) == "disabled"
     household.clear_events()
     await advance(hass, freezer, local(MONDAY, time(7)))
     assert events == []
@@ -315,6 +319,7 @@ async def test_enabled_off_stops_the_schedule(
     )
     await hass.async_block_till_done()
     assert entry.subentries[MORNING].data[CONF_ENABLED] is True
+    assert state_of(hass, schedule) == "scheduled"
     tuesday = MONDAY + timedelta(days=1)
     assert (
         state_of(hass, next_chime)
@@ -334,11 +339,13 @@ async def test_quiet_holds_back_scheduled_chimes_only(
     events = capture_events(hass)
     quiet = entity_id(hass, entry, "switch", "quiet")
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
+    schedule = entity_id(hass, entry, "sensor", "schedule")
 
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": quiet}, blocking=True
     )
     assert state_of(hass, quiet) == "on"
+    assert state_of(hass, schedule) == "quiet"
     household.clear_events()
     await advance(hass, freezer, local(MONDAY, time(7)))
     assert events == []
@@ -361,6 +368,7 @@ async def test_quiet_holds_back_scheduled_chimes_only(
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": quiet}, blocking=True
     )
+    assert state_of(hass, schedule) == "scheduled"
     await advance(hass, freezer, local(MONDAY + timedelta(days=1), time(7)))
     assert [event.data["trigger"] for event in events] == ["button", "schedule"]
 

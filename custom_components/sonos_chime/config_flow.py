@@ -6,6 +6,7 @@ of it; the options say whether every zone, present and future, is a chime zone.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 import re
 from types import MappingProxyType
 from typing import Any, cast, override
@@ -43,9 +44,12 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TimeSelector,
+    TimeSelectorConfig,
+    make_selector_config_schema,
 )
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.util import dt as dt_util
 from homeassistant.util.network import is_host_valid
 import probatio
 
@@ -599,8 +603,12 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """A new chime, every weekday, TV zones skipped, enabled."""
-        return await self._async_step_chime("user", user_input, {})
+        """A new chime at the next full hour, every weekday, TV zones skipped, enabled."""
+        upcoming = dt_util.now().replace(minute=0, second=0, microsecond=0)
+        upcoming += timedelta(hours=1)
+        return await self._async_step_chime(
+            "user", user_input, {CONF_TIME: upcoming.time().isoformat()}
+        )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -793,7 +801,7 @@ def _chime_schema(
             probatio.Optional(CONF_ZONES, default=[]): SelectSelector(
                 SelectSelectorConfig(options=zones, multiple=True, sort=False)
             ),
-            probatio.Required(CONF_TIME): TimeSelector(),
+            probatio.Required(CONF_TIME): MinuteTimeSelector(),
             probatio.Required(CONF_WEEKDAYS, default=list(WEEKDAYS)): SelectSelector(
                 SelectSelectorConfig(
                     options=list(WEEKDAYS),
@@ -818,6 +826,20 @@ def _chime_schema(
             probatio.Required(CONF_ENABLED, default=True): BooleanSelector(),
         }
     )
+
+
+class MinuteTimeSelector(TimeSelector):
+    """A time picker without seconds, as the Time entity shows a chime's time.
+
+    The frontend's picker takes no_second (its own schedule forms use it);
+    core's TimeSelector config does not list the option, so it is added here.
+    """
+
+    CONFIG_SCHEMA = make_selector_config_schema({probatio.Optional("no_second"): bool})
+
+    def __init__(self) -> None:
+        """Always without seconds."""
+        super().__init__(cast(TimeSelectorConfig, {"no_second": True}))
 
 
 def _library_option(chime: LibraryChime) -> SelectOptionDict:

@@ -1,10 +1,12 @@
 """Zone and chime subentry flows against the emulated household."""
 
+from datetime import date, datetime, time
 from pathlib import Path
 import shutil
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryState,
@@ -16,6 +18,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
+import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -317,15 +321,33 @@ def shipped_options() -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.parametrize(
+    "clock", [(time(6, 20, 41), "07:00:00"), (time(23, 30), "00:00:00")]
+)
 async def test_chime_form(
-    hass: HomeAssistant, chiming_entry: MockConfigEntry, uids: dict[str, str]
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    chiming_entry: MockConfigEntry,
+    uids: dict[str, str],
+    clock: tuple[time, str],
 ) -> None:
-    """The form lists the library, the zones, the weekdays and the TV modes."""
+    """The form lists the library, the zones, the weekdays and the TV modes.
+
+    Its time is the next full hour, picked in hours and minutes as the Time
+    entity shows it: never a midnight nobody chose, never a seconds field.
+    """
+    now, suggested_time = clock
+    freezer.move_to(
+        datetime.combine(date(2026, 3, 2), now, dt_util.get_default_time_zone())
+    )
     result = await start(hass, chiming_entry, SUBENTRY_CHIME)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
-    assert suggested(result) == {}
+    assert suggested(result) == {CONF_TIME: suggested_time}
+    time_marker, time_config = field(result, CONF_TIME)
+    assert time_config == {"no_second": True}
+    assert time_marker.default is probatio.UNDEFINED
 
     assert options(result, CONF_MEDIA) == shipped_options()
     assert field(result, CONF_MEDIA)[1]["custom_value"] is True

@@ -1,5 +1,6 @@
 """The repository's promises: metadata HACS and hassfest accept, and set-up that works."""
 
+from datetime import UTC, datetime
 from importlib import metadata
 from importlib.util import find_spec
 import json
@@ -14,6 +15,7 @@ from packaging.requirements import Requirement
 import pytest
 import yaml
 
+from custom_components.sonos_chime.engine import ChimeResult, Outcome, ZoneResult
 from scripts import core_pins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,3 +246,23 @@ def test_readme_images_are_in_the_repository() -> None:
     for image in images:
         assert (ROOT / image).is_file(), image
         assert (ROOT / image).read_bytes().startswith(b"\x89PNG"), image
+
+
+def test_readme_explains_every_key_of_a_result() -> None:
+    """The action's answer holds no word the README's table leaves unexplained."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| key | meaning |") :]
+    table = table[: table.index("\n\n")]
+    explained = set(re.findall(r"`(\w+)`", table))
+    now = datetime.now(UTC)
+    result = ChimeResult(zones=[], started_at=now, finished_at=now).as_dict()
+    zone = ZoneResult(zone="Kitchen", uid="RINCON_1", outcome=Outcome.CHIMED)
+    timings = set(
+        re.findall(
+            r'timings\["(\w+)"\]',
+            "".join(p.read_text() for p in (INTEGRATION / "engine").glob("*.py")),
+        )
+    )
+    assert timings, "the engine's timings are no longer found where they were"
+    keys = set(result) | set(zone.as_dict()) | timings | {"message", "spoken", "error"}
+    assert keys - explained == set()

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 import re
 
+from pyicumessageformat import Parser
 import yaml
 
 from custom_components.sonos_chime.config_flow import MEDIA_ERRORS, TTS_ERRORS
@@ -120,3 +121,18 @@ def test_names_in_messages_are_quoted() -> None:
         for name in ("{chime}", "{zone}"):
             if name in text:
                 assert f"“{name}”" in text, text
+
+
+def test_every_text_reads_as_the_frontend_reads_it() -> None:
+    """The frontend formats each text as an ICU message: a stray brace breaks it.
+
+    "target: {}" passes hassfest, yet the frontend shows "Translation error:
+    EMPTY_ARGUMENT" in its place. Placeholders are plain names, no ICU syntax.
+    """
+    parser = Parser()
+    for text in _texts(STRINGS):
+        parts = parser.parse(text)
+        for part in parts:
+            if isinstance(part, dict):
+                assert set(part) == {"name"}, text
+                assert part["name"].isidentifier(), text

@@ -630,6 +630,23 @@ def add_chime_form(driver: webdriver.Chrome, session: Session) -> Path:
     return shoot(driver, "add-chime", crop=dialog)
 
 
+def options_form(driver: webdriver.Chrome, session: Session) -> Path:
+    """The household's options (its gear, Configure): All zones, present and future."""
+    open_page(driver, session, "/config/integrations/integration/sonos_chime")
+    find(driver, text=CHIME)
+    settle(driver)
+    [configure] = [
+        button
+        for button in driver.execute_script(DEEP_QUERY, "ha-icon-button", "")
+        if button.get_attribute("label") == "Configure"
+    ][:1]
+    configure.click()
+    find(driver, "ha-form")
+    settle(driver)
+    dialog = find(driver, "dialog[open]")
+    return shoot(driver, "options", crop=dialog)
+
+
 def action_page(driver: webdriver.Chrome, session: Session) -> Path:
     """Developer tools > Actions on sonos_chime.play, in UI mode.
 
@@ -642,7 +659,7 @@ def action_page(driver: webdriver.Chrome, session: Session) -> Path:
     return shoot(driver, "play-action")
 
 
-SHOTS = (integration_page, device_page, add_chime_form, action_page)
+SHOTS = (integration_page, device_page, add_chime_form, options_form, action_page)
 
 
 def take_screenshots(session: Session) -> list[Path]:

@@ -54,9 +54,8 @@ them): 800 for transport and queue commands on a group member, and 701 for
 GroupRenderingControl there; 701 for Pause when paused or stopped, for Pause
 and Stop on TV/line-in, and for playing nothing; a radio stream accepts Pause
 but stops; 711 for a seek past the end and for Next/Previous past either end
-of a queue without repeat; 712 for SetPlayMode on anything but the queue; 804
-for clearing an empty queue; 714 for cloud queues and ``x-sonos-vli:`` sent
-over UPnP; 501 for volume/EQ changes on a fixed-output speaker (what real
+of a queue without repeat; 712 for SetPlayMode on anything but the queue;
+714 for cloud queues and ``x-sonos-vli:`` sent over UPnP; 501 for volume/EQ changes on a fixed-output speaker (what real
 Ports and Connects answer); 401 for unknown actions; 402 for bad arguments.
 Media that cannot be fetched or decoded: Play is accepted, and the transport
 ends STOPPED with TransportStatus ``ERROR_NO_CONTENT``.

@@ -296,10 +296,13 @@ def RemoveTrackRangeFromQueue(call: Call) -> dict[str, object]:  # noqa: N802
 
 @action(SERVICE)
 def RemoveAllTracksFromQueue(call: Call) -> dict[str, object]:  # noqa: N802
-    """Clear the queue (a playing queue stops); 804 when it is already empty."""
+    """Clear the queue (a playing queue stops); an empty one clears quietly.
+
+    Controllers clear unconditionally before queueing (SoCo's
+    ``clear_queue`` then ``add_to_queue``, node-sonos-http-api's queue
+    actions), and no report has a speaker refuse that.
+    """
     call.require_coordinator()
-    if not call.speaker.transport.queue:
-        raise UPnPError(804, "the queue is empty")
     call.speaker.transport.clear_queue(call.now)
     return {}
 

@@ -25,7 +25,8 @@ target ids, add ``householdId``, ``response`` (the command), ``success`` and
   applies) and plays the clip for its real duration at its own volume (the
   ``volume`` given, else the speaker's); without ``streamUrl`` it plays its
   built-in chime (:data:`BUILTIN_CHIME_SECONDS`, a guess). A clip ends
-  ``DONE``, ``ERROR`` (fetch failed; ``errorCode`` ERROR_AUDIO_CLIP_MEDIA_ERROR),
+  ``DONE``, ``ERROR`` (fetch failed, or the file is neither MP3 nor WAV:
+  :data:`CLIP_FORMATS`; ``errorCode`` ERROR_AUDIO_CLIP_MEDIA_ERROR),
   ``INTERRUPTED`` (a newer clip, the speaker going away) or ``DISMISSED``.
   The newest clip always wins: the LOW/HIGH priority order is not modelled.
 - ``audioClip:1`` ``cancelAudioClip`` (``id``), ``subscribe``, ``unsubscribe``.
@@ -96,6 +97,10 @@ REFUSE, ERROR = "refuse", "error"
 WEBSOCKET_FAULTS = (REFUSE, ERROR)
 BUILTIN_CHIME_SECONDS = 1.5
 _PRIORITIES = frozenset({"LOW", "HIGH"})
+# "Sonos supports only MP3 or WAV files as audio clips" (Sonos Control API,
+# loadAudioClip); others end ERROR with ERROR_AUDIO_CLIP_MEDIA_ERROR, "the
+# media type is not supported" (audioClip object docs).
+CLIP_FORMATS = frozenset({"mp3", "wav"})
 _CLIP_TYPES = frozenset({"CHIME", "CUSTOM"})
 _CAPABILITIES = ["CLOUD", "PLAYBACK", "AIRPLAY", "VOICE"]
 _API_VERSION = "1.40.0"
@@ -564,6 +569,13 @@ class ClipServer:
                 )
                 now = time.monotonic()
                 speaker.record("media_fetch", now, clip=clip.id, **result.as_event())
+                if result.ok and result.audio_format not in CLIP_FORMATS:
+                    result = media.FetchResult(
+                        result.url,
+                        result.status,
+                        result.content_type,
+                        error=f"only MP3 or WAV play as clips: {result.audio_format}",
+                    )
                 if not result.ok:
                     with speaker.household.lock:
                         if speaker.clip is not clip:

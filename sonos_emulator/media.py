@@ -29,6 +29,8 @@ class FetchResult:
     content_type: str | None = None
     duration: float | None = None
     error: str | None = None
+    # "mp3", "wav", or the mutagen type name of other audio.
+    audio_format: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -48,18 +50,23 @@ class FetchResult:
 
 def audio_duration(data: bytes) -> float | None:
     """Seconds of audio in ``data``; None when it is not audio we can decode."""
+    return decode(data)[0]
+
+
+def decode(data: bytes) -> tuple[float | None, str | None]:
+    """Seconds of audio in ``data`` and its format; (None, None) if not audio."""
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         try:
             with wave.open(io.BytesIO(data), "rb") as wav:
                 rate = wav.getframerate()
-                return wav.getnframes() / rate if rate else None
+                return (wav.getnframes() / rate, "wav") if rate else (None, None)
         except wave.Error, EOFError:
-            return None
+            return None, None
     try:
         import mutagen  # noqa: PLC0415 - optional, only the emulator needs it
         from mutagen.mp3 import MP3  # noqa: PLC0415
     except ImportError:  # pragma: no cover - mutagen is a test dependency
-        return None
+        return None, None
     for opener in (MP3, mutagen.File):
         try:
             parsed = opener(io.BytesIO(data))
@@ -67,8 +74,9 @@ def audio_duration(data: bytes) -> float | None:
             continue
         length = getattr(getattr(parsed, "info", None), "length", None)
         if length:
-            return float(length)
-    return None
+            kind = "mp3" if isinstance(parsed, MP3) else type(parsed).__name__
+            return float(length), kind.lower()
+    return None, None
 
 
 def fetch(url: str, *, cancel: threading.Event, delay: float = 0.0) -> FetchResult:
@@ -96,7 +104,9 @@ def fetch(url: str, *, cancel: threading.Event, delay: float = 0.0) -> FetchResu
     except (urllib.error.URLError, OSError, ValueError) as err:
         reason = getattr(err, "reason", err)
         return FetchResult(url, error=f"unreachable: {reason}")
-    duration = audio_duration(data)
+    duration, audio_format = decode(data)
     if duration is None:
         return FetchResult(url, status, content_type, error="undecodable audio")
-    return FetchResult(url, status, content_type, duration=duration)
+    return FetchResult(
+        url, status, content_type, duration=duration, audio_format=audio_format
+    )

@@ -83,6 +83,9 @@ REASON_WORDS: dict[str, str] = {
     Reason.CLIP_CUT_SHORT: "the chime was cut short by another sound",
     Reason.STOPPED: "Home Assistant stopped",
     Reason.CHANGED_SINCE: "changed since",
+    Reason.CLIP_FORMAT: "paused: the chime is not MP3 or WAV, which clips need",
+    Reason.NO_CLIPS: "paused: the speaker takes no clips",
+    Reason.MUTED: "paused: a muted speaker was unmuted for it",
 }
 
 

@@ -11,11 +11,13 @@ from custom_components.sonos_chime.engine import (
     ChimeRequest,
     ChimeResult,
     Outcome,
+    Reason,
     ZoneResult,
+    engine as engine_module,
 )
 from sonos_emulator import Household, Speaker
 
-from .conftest import PROFILES, QUEUE, changes, played_uris, settled
+from .conftest import PROFILES, QUEUE, changes, played_uris, settled, wait_for
 
 NAMES = ("Kitchen", "Living Room", "Office", "Den", "Chicken Coop")
 
@@ -97,6 +99,7 @@ def test_a_speaker_without_clips_is_paused_and_put_back(
 
     coop = household["Chicken Coop"]
     assert zone(result, "Chicken Coop").way is ChimeMode.INTERRUPT
+    assert zone(result, "Chicken Coop").reason is Reason.NO_CLIPS
     assert zone(result, "Chicken Coop").resumed is True
     assert chime in played_uris(coop)
     assert coop.state()["track_number"] == before["Chicken Coop"]["track_number"]
@@ -131,6 +134,8 @@ def test_a_failing_websocket_falls_back_for_that_speaker_only(
         "Chicken Coop": ChimeMode.INTERRUPT,
     }
     assert all(z.outcome is Outcome.CHIMED for z in result.zones)
+    assert zone(result, "Chicken Coop").reason is Reason.NO_CLIPS
+    assert zone(result, "Kitchen").reason is None
     coop = household["Chicken Coop"].state()
     assert coop["track_number"] == before["Chicken Coop"]["track_number"]
     assert coop["transport_state"] == "PLAYING"
@@ -150,6 +155,7 @@ def test_auto_pauses_a_group_with_a_muted_speaker(
 
     assert zone(result, "Office").way is ChimeMode.INTERRUPT
     assert zone(result, "Den").way is ChimeMode.INTERRUPT
+    assert {zone(result, name).reason for name in ("Office", "Den")} == {Reason.MUTED}
     assert zone(result, "Kitchen").way is ChimeMode.OVERLAY
     assert [e["mute"] for e in five["Den"].events() if e["kind"] == "mute"] == [
         False,
@@ -193,3 +199,103 @@ def test_an_unplayable_clip_is_reported(
     assert {z.outcome for z in result.zones} == {Outcome.FAILED}
     assert {str(z.reason) for z in result.zones} == {"media_unplayable"}
     assert all(s.state()["transport_state"] == "PLAYING" for s in five.speakers)
+
+
+@pytest.mark.parametrize("media", ["chime_short.flac", "chime_short.m4a"])
+def test_a_chime_no_speaker_takes_as_a_clip_interrupts(
+    five: Household, engine_for, media_server, media: str
+) -> None:
+    """Clips are MP3 or WAV only: anything else would fail unheard, so no clip."""
+    before = at_work(five)
+    chime = media_server.url(media)
+
+    result = engine_for(five).chime(ChimeRequest(chime, mode=ChimeMode.AUTO))
+
+    for speaker in five.speakers:
+        name = speaker.name
+        assert zone(result, name).outcome is Outcome.CHIMED, name
+        assert zone(result, name).way is ChimeMode.INTERRUPT, name
+        assert zone(result, name).reason is Reason.CLIP_FORMAT, name
+        assert clips(speaker) == [], name
+        state = speaker.state()
+        assert state["transport_state"] == "PLAYING", name
+        assert state["track_number"] == before[name]["track_number"], name
+    for coordinator in ("Kitchen", "Office", "Chicken Coop"):
+        assert chime in played_uris(five[coordinator]), coordinator
+
+
+def test_the_emulated_speaker_refuses_other_clip_types(
+    five: Household, media_server
+) -> None:
+    """What the engine avoids: a FLAC clip ends ERROR, media error, unheard."""
+    import asyncio
+
+    import aiohttp
+    from sonos_websocket import SonosWebsocket
+
+    kitchen = five["Kitchen"]
+
+    async def load() -> None:
+        async with aiohttp.ClientSession() as session:
+            websocket = SonosWebsocket(kitchen.ip, session=session)
+            header, _ = await websocket.play_clip(media_server.url("chime_short.flac"))
+            assert header["success"] is True
+            await websocket.close()
+
+    asyncio.run(load())
+    wait_for(lambda: clips(kitchen)[-1:] == ["ERROR"])
+    [error] = [
+        e for e in kitchen.events() if e["kind"] == "clip" and e["status"] == "ERROR"
+    ]
+    assert "MP3 or WAV" in error["error"]
+
+
+def test_a_chime_at_volume_0_is_not_sent_at_the_speakers_volume(
+    five: Household, engine_for, media_server
+) -> None:
+    """0 is a volume: the clip plays at it, the speaker keeps its own."""
+    at_work(five)
+
+    result = engine_for(five).chime(
+        ChimeRequest(
+            media_server.url("chime_short.mp3"), volume=0, mode=ChimeMode.OVERLAY
+        )
+    )
+
+    for speaker in five.speakers:
+        assert zone(result, speaker.name).way is ChimeMode.OVERLAY
+        [loaded] = [
+            e
+            for e in speaker.events()
+            if e["kind"] == "clip" and e["status"] == "ACTIVE"
+        ]
+        assert loaded["volume"] == 0, speaker.name
+        assert speaker.state()["volume"] > 0, speaker.name
+
+
+def test_a_clip_past_its_bound_is_cancelled(
+    five: Household, engine_for, media_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clip that outlasts what the chime allows is cancelled, never left on.
+
+    A stream sent as a clip would play forever (home-assistant/core#168015).
+    """
+    at_work(five)
+    engine = engine_for(five, end_margin=0.1)
+    # The allowance for a speaker's fetch, short here: the file is local.
+    monkeypatch.setattr(engine_module, "START_TIMEOUT", 0.3)
+
+    # Told it lasts 0.1 s, the 2 s file outlasts its bound.
+    result = engine.chime(
+        ChimeRequest(
+            media_server.url("chime_long.mp3"), duration=0.1, mode=ChimeMode.OVERLAY
+        ),
+    )
+
+    for speaker in five.speakers:
+        name = speaker.name
+        assert zone(result, name).outcome is Outcome.FAILED, name
+        assert zone(result, name).reason is Reason.TIMEOUT, name
+        assert clips(speaker) == ["ACTIVE", "DISMISSED"], name
+        assert speaker.state()["clip"] is None, name
+        assert speaker.state()["transport_state"] == "PLAYING", name

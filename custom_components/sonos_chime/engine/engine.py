@@ -41,7 +41,7 @@ from .models import (
     Zone,
     ZoneResult,
 )
-from .overlay import OverlaySession
+from .overlay import OverlaySession, takes_as_clip
 from .record import make_record, record_groups, record_request
 from .snapshot import PLAYING
 from .topology import first_answer
@@ -245,7 +245,7 @@ class ChimeEngine:
                     ]
                 )
                 if clips is not None:
-                    overlaid = _overlaid(groups, clips, request)
+                    overlaid = _overlaid(groups, clips, request, pieces)
                     pausing = [group for group in groups if group not in overlaid]
                 for group in pausing:
                     group.chimed_by(ChimeMode.INTERRUPT)
@@ -298,12 +298,7 @@ class ChimeEngine:
             each(GroupChime.play, live)
             each(wait_end, live)
             if overlay is not None:
-                overlay.end(
-                    piece,
-                    self.end_margin,
-                    more=index + 1 < len(pieces),
-                    stop=self._stopping,
-                )
+                overlay.end(piece, self.end_margin, stop=self._stopping)
 
     def _put_back(
         self, groups: list[GroupChime], each: Each, together: Together
@@ -477,34 +472,52 @@ def _clips(mode: ChimeMode) -> Iterator[OverlaySession | None]:
 
 
 def _overlaid(
-    groups: list[GroupChime], clips: OverlaySession, request: ChimeRequest
+    groups: list[GroupChime],
+    clips: OverlaySession,
+    request: ChimeRequest,
+    pieces: tuple[ChimeMedia, ...],
 ) -> list[GroupChime]:
     """The groups whose every chiming speaker takes clips: they are not paused.
 
     A speaker left out gets no clip. In auto mode a group with a muted speaker
-    is paused instead: unmuted for the chime, it is sure to be heard.
+    is paused instead: unmuted for the chime, it is sure to be heard. Every
+    other group is paused, and its zones say why they were not overlaid.
     """
 
     def hearing(group: GroupChime) -> list[Speaker]:
         return [s for s in group.speakers if s.zone.uid not in request.exclude_uids]
 
-    candidates = [
+    def not_overlaid(group: GroupChime, reason: Reason, detail: str) -> None:
+        for speaker in hearing(group):
+            speaker.note(reason, detail)
+
+    live = [
         group
         for group in groups
         if group.active
         and group.transport is not None
         and all(s.rendering is not None for s in group.speakers)
-        and not (
-            request.mode is ChimeMode.AUTO
-            and any(s.rendering and s.rendering.mute for s in hearing(group))
-        )
     ]
+    if unfit := [piece.url for piece in pieces if not takes_as_clip(piece.url)]:
+        for group in live:
+            not_overlaid(group, Reason.CLIP_FORMAT, f"Not MP3 or WAV: {unfit[0]}")
+        return []
+    candidates = []
+    for group in live:
+        if request.mode is ChimeMode.AUTO and any(
+            s.rendering and s.rendering.mute for s in hearing(group)
+        ):
+            not_overlaid(group, Reason.MUTED, "A muted speaker is unmuted for it")
+        else:
+            candidates.append(group)
     able = clips.probe(s.zone for group in candidates for s in hearing(group))
-    overlaid = [
-        group
-        for group in candidates
-        if hearing(group) and all(s.zone.uid in able for s in hearing(group))
-    ]
+    overlaid = []
+    for group in candidates:
+        if hearing(group) and all(s.zone.uid in able for s in hearing(group)):
+            overlaid.append(group)
+            continue
+        unable = [s.zone.name for s in hearing(group) if s.zone.uid not in able]
+        not_overlaid(group, Reason.NO_CLIPS, f"No clips on {', '.join(unable)}")
     for group in overlaid:
         group.chimed_by(ChimeMode.OVERLAY)
         for speaker in group.speakers:
@@ -549,12 +562,12 @@ class _ClipChime:
             for speaker in group.speakers:
                 speaker.settle(Outcome.FAILED, Reason.STOPPED, STOPPED_DETAIL)
 
-    def end(
-        self, piece: ChimeMedia, margin: float, *, more: bool, stop: threading.Event
-    ) -> None:
-        """Each speaker's clip as it ended; one still sounding is cut if more follow.
+    def end(self, piece: ChimeMedia, margin: float, *, stop: threading.Event) -> None:
+        """Each speaker's clip as it ended; one still sounding is cancelled.
 
-        Stopping cuts every clip still sounding, so none outlives the process.
+        A clip past its bound may never end (a stream sent as a clip plays
+        on, home-assistant/core#168015), one cut for the next piece makes way,
+        and stopping leaves none to outlive the process.
         """
         bound = end_bound(piece, margin)
         statuses = self.clips.wait(bound + START_TIMEOUT, stop)
@@ -568,10 +581,7 @@ class _ClipChime:
                     speaker.fail(Reason.STOPPED, STOPPED_DETAIL)
                 elif status is not None:
                     _clip_ended(speaker, status)
-        if more or stopped:
-            self.clips.dismiss(
-                uid for uid, status in statuses.items() if status != "DONE"
-            )
+        self.clips.dismiss(uid for uid, status in statuses.items() if status != "DONE")
 
 
 def _clip_ended(speaker: Speaker, status: str) -> None:

@@ -18,6 +18,7 @@ from soco import SoCo
 from soco.exceptions import SoCoUPnPException
 
 from .models import (
+    WAY_REASONS,
     ChimeMedia,
     ChimeMode,
     ChimeRequest,
@@ -87,7 +88,9 @@ class Speaker:
 
     def note(self, reason: Reason, detail: str) -> None:
         """Why a zone that chimed is not quite as it was (it was not resumed)."""
-        if self.result.outcome is Outcome.CHIMED and self.result.reason is None:
+        if self.result.outcome is Outcome.CHIMED and (
+            self.result.reason is None or self.result.reason in WAY_REASONS
+        ):
             self._write(Outcome.CHIMED, reason, detail)
 
     def resumed(self, resumed: bool) -> None:

@@ -60,6 +60,18 @@ class Reason(StrEnum):
     STOPPED = "stopped"
     # After a crash: someone changed the zone since; it is left as it is.
     CHANGED_SINCE = "changed_since"
+    # Chimed in place of the music although the mode allowed over it: why.
+    # A speaker takes only MP3 and WAV clips (Sonos Control API, loadAudioClip).
+    CLIP_FORMAT = "clip_format"
+    # The speaker takes no clips (S1, no AUDIO_CLIP capability, no websocket).
+    NO_CLIPS = "no_clips"
+    # Auto: a muted speaker of the group is unmuted for the chime to be heard.
+    MUTED = "muted"
+
+
+# Why a zone that chimed did so in place of the music: a later note (the
+# zone could not be resumed, say) tells more and takes their place.
+WAY_REASONS = frozenset({Reason.CLIP_FORMAT, Reason.NO_CLIPS, Reason.MUTED})
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,10 @@ import asyncio
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 import logging
+from pathlib import PurePosixPath
 import threading
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import aiohttp
 from sonos_websocket import SonosWebsocket
@@ -36,6 +38,22 @@ CONNECT_TIMEOUT: Final = 3
 # How a clip ends (audioClipStatus); anything else is still under way.
 ENDED: Final = frozenset({"DONE", "ERROR", "INTERRUPTED", "DISMISSED"})
 _ERRORS = (SonosWebsocketError, aiohttp.ClientError, OSError, TimeoutError)
+# "Sonos supports only MP3 or WAV files as audio clips" (Sonos Control API,
+# loadAudioClip); others end ERROR_AUDIO_CLIP_MEDIA_ERROR, unheard.
+CLIP_SUFFIXES: Final = frozenset({".mp3", ".wav"})
+# Ours are chimes, not alerts: another app's announcement (LOW or HIGH) cuts
+# them, and they never hold one back: "LOW cannot interrupt HIGH" (same docs).
+PRIORITY: Final = "LOW"
+APP_ID: Final = "io.github.sonos_chime"
+
+
+def takes_as_clip(url: str) -> bool:
+    """Whether a speaker plays this URL as a clip: an .mp3 or .wav file.
+
+    Judged by the path, as the speaker's own check is unknown before it
+    fails; a URL that does not say (a stream, an API) chimes in place.
+    """
+    return PurePosixPath(urlsplit(url).path).suffix.lower() in CLIP_SUFFIXES
 
 
 @dataclass(slots=True)
@@ -198,8 +216,26 @@ class OverlaySession:
             clip.ended.set()  # no events will come to say it ended
 
     async def _load(self, clip: Clip, url: str, volume: int | None) -> str | None:
+        """LoadAudioClip with every option set here.
+
+        sonos-websocket's play_clip leaves out a volume of 0 (the speaker's
+        own would sound) and sends no priority.
+        """
+        options: dict[str, Any] = {
+            "name": "Sonos Chime",
+            "appId": APP_ID,
+            "streamUrl": url,
+            "priority": PRIORITY,
+        }
+        if volume is not None:
+            options["volume"] = volume
+        command = {
+            "namespace": NAMESPACE,
+            "command": "loadAudioClip",
+            "playerId": clip.zone.uid,
+        }
         try:
-            header, body = await clip.commands.play_clip(url, volume)
+            header, body = await clip.commands.send_command(command, options)
         except _ERRORS as err:
             return f"{type(err).__name__}: {err}"
         if not header.get("success"):
@@ -236,7 +272,14 @@ class OverlaySession:
             return
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
-                await clip.commands.cancel_clip(clip.clip_id)
+                await clip.commands.send_command(
+                    {
+                        "namespace": NAMESPACE,
+                        "command": "cancelAudioClip",
+                        "playerId": clip.zone.uid,
+                    },
+                    {"id": clip.clip_id},
+                )
         except _ERRORS as err:
             _LOGGER.debug("Could not dismiss %s's clip: %s", clip.zone.name, err)
 

@@ -52,6 +52,12 @@ capability and audioClip commands get a globalError (ERROR_UNSUPPORTED_NAMESPACE
 Home Assistant reads only the ``type`` and then plays the file normally);
 ``"none"``, an S1 speaker: nothing listens on the port (connection refused).
 
+Models (``Speaker.set_model`` / ``Household(models={name: model})``, the
+``modelName`` of the device description): a ``Sonos Play:1`` that loads a
+clip while its group plays pauses the whole group for
+:data:`CLIP_GROUP_PAUSE` s, which then plays on by itself
+(home-assistant/core#182047); other models play clips over the music.
+
 Faults (``Speaker.set_websocket_fault``, ``{"websocket": ...}`` in POST
 /emulator/faults): ``"refuse"`` closes the listening socket and every open
 connection (clients get a connection error); ``"error"`` answers every
@@ -82,10 +88,12 @@ from weakref import WeakKeyDictionary
 from aiohttp import WSMsgType, web
 
 from . import media
+from .transport import PAUSED, PLAYING
 
 if TYPE_CHECKING:
     from .household import Household
     from .speaker import Speaker
+    from .transport import Transport
 
 API_KEY = "123e4567-e89b-12d3-a456-426655440000"
 SUBPROTOCOL = "v1.api.smartspeaker.audio"
@@ -101,6 +109,10 @@ _PRIORITIES = frozenset({"LOW", "HIGH"})
 # loadAudioClip); others end ERROR with ERROR_AUDIO_CLIP_MEDIA_ERROR, "the
 # media type is not supported" (audioClip object docs).
 CLIP_FORMATS = frozenset({"mp3", "wav"})
+# Models whose clip pauses the whole playing group they are in, and for how
+# long (home-assistant/core#182047, Play:1; ~3.3 s).
+CLIP_PAUSES_GROUP = frozenset({"Sonos Play:1"})
+CLIP_GROUP_PAUSE = 3.3
 _CLIP_TYPES = frozenset({"CHIME", "CUSTOM"})
 _CAPABILITIES = ["CLOUD", "PLAYBACK", "AIRPLAY", "VOICE"]
 _API_VERSION = "1.40.0"
@@ -261,6 +273,8 @@ class ClipServer:
         self._sockets: dict[web.WebSocketResponse, web.Request] = {}
         self._subscribers: set[web.WebSocketResponse] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Groups a Play:1's clip paused, waiting to play again.
+        self._resumes: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
 
     # -------------------------------------------------------- lifecycle
@@ -322,7 +336,7 @@ class ClipServer:
         for request in self._sockets.values():
             if request.transport is not None:
                 request.transport.abort()
-        tasks = list(self._tasks.values())
+        tasks = [*self._tasks.values(), *self._resumes]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -526,6 +540,7 @@ class ClipServer:
             if previous is not None:
                 self._end(previous, "INTERRUPTED", now)
             speaker.clip = clip
+            paused = self._pause_group_for(speaker, now)
             speaker.record(
                 "clip",
                 now,
@@ -539,11 +554,41 @@ class ClipServer:
 
         async def then() -> None:
             self._tasks[clip.id] = asyncio.create_task(self._play(clip, delay))
+            if paused is not None:
+                resume = asyncio.create_task(self._resume_group(paused))
+                self._resumes.add(resume)
+                resume.add_done_callback(self._resumes.discard)
             if previous is not None:
                 await self._broadcast(previous)
             await self._broadcast(clip)
 
         return clip, then
+
+    @staticmethod
+    def _pause_group_for(speaker: Speaker, now: float) -> Transport | None:
+        """A Play:1 in a playing group pauses the whole group for a clip.
+
+        home-assistant/core#182047: the group pauses for about 3.3 s and
+        resumes by itself, whichever speaker leads it; a Sonos One in the
+        same place does not. The paused transport, to resume; None otherwise.
+        """
+        transport = speaker.effective_transport()
+        if (
+            speaker.model not in CLIP_PAUSES_GROUP
+            or len(speaker.group_members()) < 2
+            or transport.state != PLAYING
+        ):
+            return None
+        transport.pause(now)
+        speaker.record("clip_pauses_group", now, coordinator=speaker.coordinator_uid)
+        return transport
+
+    async def _resume_group(self, transport: Transport) -> None:
+        """The group plays again once the model's pause is over."""
+        await asyncio.sleep(CLIP_GROUP_PAUSE)
+        with self.speaker.household.lock:
+            if transport.state == PAUSED:
+                transport.play(time.monotonic())
 
     def _cancel(self, clip_id: str) -> Then:
         """Dismiss the clip ``clip_id`` (real players forget finished ones)."""

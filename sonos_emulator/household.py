@@ -40,8 +40,13 @@ class Household:
         *,
         ws_port: int = 1443,
         audio_clip: Mapping[str, str | bool] | None = None,
+        models: Mapping[str, str] | None = None,
     ) -> None:
-        """Lay out the speakers; ``audio_clip`` maps names to Speaker.set_audio_clip."""
+        """Lay out the speakers.
+
+        ``audio_clip`` maps names to Speaker.set_audio_clip, ``models`` to
+        Speaker.set_model.
+        """
         self.household_id = household_id
         self.port = port
         self.ws_port = ws_port
@@ -73,6 +78,8 @@ class Household:
             self._new_group_id(speaker.uid)
         for name, mode in (audio_clip or {}).items():
             self[name].set_audio_clip(mode)
+        for name, model in (models or {}).items():
+            self[name].set_model(model)
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> Self:

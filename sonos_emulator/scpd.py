@@ -18,6 +18,22 @@ NS_DEVICE = "urn:schemas-upnp-org:device-1-0"
 SOFTWARE_VERSION = "83.1-61210"
 DISPLAY_VERSION = "16.4"
 MODEL_NAME = "Sonos One"
+# What speakers name themselves in their device description (modelName), for
+# the models households mix; their quirks are where they matter (audio_clip).
+MODELS = (
+    "Sonos Play:1",
+    "Sonos Play:3",
+    MODEL_NAME,
+    "Sonos Era 100",
+    "Sonos Five",
+    "Sonos Beam",
+    "Sonos Arc",
+    "Sonos Sub",
+    "Sonos Port",
+    "Sonos Amp",
+)
+# Every emulated model reports the One's number: readers (SoCo, Home
+# Assistant, this integration) go by the name.
 MODEL_NUMBER = "S18"
 HARDWARE_VERSION = "1.8.1.2-2.0"
 
@@ -325,11 +341,13 @@ def mac_address(uid: str) -> str:
     return ":".join(hexdigits[i : i + 2] for i in range(0, 12, 2))
 
 
-def device_description(*, ip: str, uid: str, room_name: str) -> bytes:
+def device_description(
+    *, ip: str, uid: str, room_name: str, model_name: str = MODEL_NAME
+) -> bytes:
     """The root device document SoCo's get_speaker_info reads."""
     mac = mac_address(uid)
     serial = mac.replace(":", "-") + ":E"
-    model = escape(MODEL_NAME)
+    model = escape(model_name)
     sub_devices = (
         "<deviceList>"
         "<device><deviceType>urn:schemas-upnp-org:device:MediaServer:1</deviceType>"

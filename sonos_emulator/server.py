@@ -121,7 +121,10 @@ class _Handler(BaseHTTPRequestHandler):
         speaker = self.speaker
         if path == "/xml/device_description.xml":
             body = device_description(
-                ip=speaker.ip, uid=speaker.uid, room_name=speaker.name
+                ip=speaker.ip,
+                uid=speaker.uid,
+                room_name=speaker.name,
+                model_name=speaker.model,
             )
             self._send(200, body)
         elif path in SERVICES_BY_SCPD_URL:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import audio_clip, media
 from .audio_clip import Clip, ClipServer
-from .scpd import PLAY_MODES
+from .scpd import MODEL_NAME, MODELS, PLAY_MODES
 from .server import SpeakerServer
 from .sources import Kind, Track, hms, kind_of
 from .transport import PAUSED, PLAYING, STOPPED, Transport
@@ -88,6 +88,8 @@ class Speaker:
         self._events: list[dict[str, Any]] = []
         self._server: SpeakerServer | None = None
         self.audio_clip = audio_clip.SUPPORTED
+        # modelName of the device description ("Sonos Play:1"): see MODELS.
+        self.model = MODEL_NAME
         self.clip: Clip | None = None
         self._clip_server: ClipServer | None = None
         self.rng = random.Random(uid)  # noqa: S311 - timing jitter, not secrets
@@ -191,6 +193,7 @@ class Speaker:
                 "online": not self.offline,
                 "timing": self.household.profile.describe(),
                 "audio_clip": self.audio_clip,
+                "model": self.model,
                 "clip": self.clip.describe(self.household) if self.clip else None,
                 "faults": self.faults.describe(),
             }
@@ -301,6 +304,13 @@ class Speaker:
     def supports_audio_clip(self) -> bool:
         """Whether loadAudioClip works here (see :mod:`.audio_clip`)."""
         return self.audio_clip == audio_clip.SUPPORTED
+
+    def set_model(self, model: str) -> None:
+        """Report another model (one of MODELS): names carry quirks, see audio_clip."""
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}")
+        with self._lock:
+            self.model = model
 
     def set_audio_clip(self, mode: str | bool) -> None:
         """``"supported"``, ``"unsupported"`` (S2 without it) or ``"none"`` (S1)."""

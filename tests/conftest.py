@@ -1,6 +1,6 @@
 """Fixtures shared by every test: the emulated Sonos household and a media server."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import os
@@ -55,8 +55,11 @@ def household_factory(
         names: Sequence[str] = DEFAULT_NAMES,
         first_ip: str = f"{EMULATOR_NET}.2",
         profile: str = "fast",
+        models: Mapping[str, str] | None = None,
     ) -> Household:
-        household = Household(names=names, first_ip=first_ip, profile=profile)
+        household = Household(
+            names=names, first_ip=first_ip, profile=profile, models=models
+        )
         household.start()
         started.append(household)
         return household

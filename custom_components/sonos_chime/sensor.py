@@ -86,6 +86,7 @@ REASON_WORDS: dict[str, str] = {
     Reason.CLIP_FORMAT: "paused: the chime is not MP3 or WAV, which clips need",
     Reason.NO_CLIPS: "paused: the speaker takes no clips",
     Reason.MUTED: "paused: a muted speaker was unmuted for it",
+    Reason.CLIP_MODEL: "paused: its model does not play clips over the music",
 }
 
 

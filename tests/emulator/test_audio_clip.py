@@ -6,6 +6,7 @@ Assistant core's Sonos integration builds it; it then reads only
 (``globalError`` makes it fall back to plain playback).
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 import threading
 from typing import Any
@@ -16,7 +17,7 @@ from sonos_websocket import SonosWebsocket
 from sonos_websocket.exception import SonosWSConnectionError, Unsupported
 
 from sonos_emulator import Household, Speaker, Track
-from sonos_emulator.audio_clip import API_KEY, SUBPROTOCOL
+from sonos_emulator.audio_clip import API_KEY, CLIP_GROUP_PAUSE, SUBPROTOCOL
 from tests.conftest import EMULATOR_NET, MediaServer
 
 from .conftest import soco
@@ -246,6 +247,68 @@ async def test_unfetchable_clip_ends_in_error(
     assert kitchen.state()["clip"] is None
     assert clip_events(kitchen)[-1]["error"] == "not audio: text/plain"
     await listener.close()
+
+
+@pytest.mark.parametrize("media", ["chime_short.flac", "chime_short.m4a"])
+async def test_clip_neither_mp3_nor_wav_ends_in_a_media_error(
+    household: Household,
+    media_server: MediaServer,
+    session: aiohttp.ClientSession,
+    media: str,
+) -> None:
+    """Sonos plays only MP3 and WAV as clips: others are taken, then fail unheard."""
+    kitchen = playing_queue(household)
+    listener = await Listener(kitchen, session).subscribe()
+
+    response, _ = await home_assistant(kitchen, session).play_clip(
+        media_server.url(media)
+    )
+
+    assert response["success"] is True
+    assert (await listener.next())["status"] == "ACTIVE"
+    ended = await listener.next()
+    assert (ended["status"], ended["errorCode"]) == (
+        "ERROR",
+        "ERROR_AUDIO_CLIP_MEDIA_ERROR",
+    )
+    assert "MP3 or WAV" in clip_events(kitchen)[-1]["error"]
+    assert kitchen.state()["transport_state"] == "PLAYING"
+    await listener.close()
+
+
+async def test_a_play_1_clip_pauses_its_whole_group_for_a_while(
+    household_factory: Callable[..., Household],
+    media_server: MediaServer,
+    session: aiohttp.ClientSession,
+) -> None:
+    """home-assistant/core#182047: a Play:1's clip pauses the group ~3.3 s."""
+    household = household_factory(models={"Living Room": "Sonos Play:1"})
+    kitchen = playing_queue(household)
+    household.join("Living Room", "Kitchen")
+    room = household["Living Room"]
+    assert soco(room).get_speaker_info(refresh=True)["model_name"] == "Sonos Play:1"
+
+    await home_assistant(room, session).play_clip(media_server.url("chime_short.mp3"))
+
+    assert kitchen.state()["transport_state"] == "PAUSED_PLAYBACK"
+    assert [e["kind"] for e in room.events()].count("clip_pauses_group") == 1
+    await asyncio.sleep(CLIP_GROUP_PAUSE + 0.2)
+    assert kitchen.state()["transport_state"] == "PLAYING"
+
+
+async def test_a_sonos_one_clip_leaves_its_group_playing(
+    household: Household, media_server: MediaServer, session: aiohttp.ClientSession
+) -> None:
+    """The same clip on a One, in the same group, is only heard over the music."""
+    kitchen = playing_queue(household)
+    household.join("Living Room", "Kitchen")
+    room = household["Living Room"]
+    assert soco(room).get_speaker_info(refresh=True)["model_name"] == "Sonos One"
+
+    await home_assistant(room, session).play_clip(media_server.url("chime_short.mp3"))
+
+    assert kitchen.state()["transport_state"] == "PLAYING"
+    assert "clip_pauses_group" not in [e["kind"] for e in room.events()]
 
 
 async def test_speaker_without_audio_clip_answers_global_error(

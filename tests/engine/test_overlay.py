@@ -17,7 +17,7 @@ from custom_components.sonos_chime.engine import (
 )
 from sonos_emulator import Household, Speaker
 
-from .conftest import PROFILES, QUEUE, changes, played_uris, settled, wait_for
+from .conftest import PROFILES, QUEUE, changes, played_uris, settled
 
 NAMES = ("Kitchen", "Living Room", "Office", "Den", "Chicken Coop")
 
@@ -224,32 +224,6 @@ def test_a_chime_no_speaker_takes_as_a_clip_interrupts(
         assert chime in played_uris(five[coordinator]), coordinator
 
 
-def test_the_emulated_speaker_refuses_other_clip_types(
-    five: Household, media_server
-) -> None:
-    """What the engine avoids: a FLAC clip ends ERROR, media error, unheard."""
-    import asyncio
-
-    import aiohttp
-    from sonos_websocket import SonosWebsocket
-
-    kitchen = five["Kitchen"]
-
-    async def load() -> None:
-        async with aiohttp.ClientSession() as session:
-            websocket = SonosWebsocket(kitchen.ip, session=session)
-            header, _ = await websocket.play_clip(media_server.url("chime_short.flac"))
-            assert header["success"] is True
-            await websocket.close()
-
-    asyncio.run(load())
-    wait_for(lambda: clips(kitchen)[-1:] == ["ERROR"])
-    [error] = [
-        e for e in kitchen.events() if e["kind"] == "clip" and e["status"] == "ERROR"
-    ]
-    assert "MP3 or WAV" in error["error"]
-
-
 def test_a_chime_at_volume_0_is_not_sent_at_the_speakers_volume(
     five: Household, engine_for, media_server
 ) -> None:
@@ -299,3 +273,36 @@ def test_a_clip_past_its_bound_is_cancelled(
         assert clips(speaker) == ["ACTIVE", "DISMISSED"], name
         assert speaker.state()["clip"] is None, name
         assert speaker.state()["transport_state"] == "PLAYING", name
+
+
+def test_play_1_and_play_3_take_the_pause_way(
+    household_factory: Callable[..., Household], engine_for, media_server
+) -> None:
+    """Their clips disturb the music: their groups pause, the others overlay.
+
+    A Play:1's clip would pause its whole group (home-assistant/core#182047):
+    decided before anything is touched, it never gets one.
+    """
+    household = household_factory(
+        names=NAMES,
+        models={"Living Room": "Sonos Play:1", "Chicken Coop": "Sonos Play:3"},
+    )
+    before = at_work(household)
+    chime = media_server.url("chime_short.mp3")
+
+    result = engine_for(household).chime(ChimeRequest(chime, mode=ChimeMode.AUTO))
+
+    for name in ("Kitchen", "Living Room", "Chicken Coop"):
+        assert zone(result, name).outcome is Outcome.CHIMED, name
+        assert zone(result, name).way is ChimeMode.INTERRUPT, name
+        assert zone(result, name).reason is Reason.CLIP_MODEL, name
+        assert clips(household[name]) == [], name
+    assert "Sonos Play:1" in str(zone(result, "Kitchen").detail)
+    for name in ("Office", "Den"):
+        assert zone(result, name).way is ChimeMode.OVERLAY, name
+        assert zone(result, name).reason is None, name
+    for speaker in household.speakers:
+        assert "clip_pauses_group" not in [e["kind"] for e in speaker.events()]
+        state = speaker.state()
+        assert state["transport_state"] == "PLAYING", speaker.name
+        assert state["track_number"] == before[speaker.name]["track_number"]

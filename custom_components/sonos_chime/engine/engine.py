@@ -41,7 +41,7 @@ from .models import (
     Zone,
     ZoneResult,
 )
-from .overlay import OverlaySession, takes_as_clip
+from .overlay import NO_OVERLAY_MODELS, OverlaySession, takes_as_clip
 from .record import make_record, record_groups, record_request
 from .snapshot import PLAYING
 from .topology import first_answer
@@ -504,7 +504,13 @@ def _overlaid(
         return []
     candidates = []
     for group in live:
-        if request.mode is ChimeMode.AUTO and any(
+        if models := [
+            f"{s.zone.name} ({s.model})"
+            for s in hearing(group)
+            if s.model in NO_OVERLAY_MODELS
+        ]:
+            not_overlaid(group, Reason.CLIP_MODEL, f"No clip over music on {models[0]}")
+        elif request.mode is ChimeMode.AUTO and any(
             s.rendering and s.rendering.mute for s in hearing(group)
         ):
             not_overlaid(group, Reason.MUTED, "A muted speaker is unmuted for it")

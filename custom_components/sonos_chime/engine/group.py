@@ -42,7 +42,7 @@ from .snapshot import (
     wait_settled,
 )
 from .sources import INPUTS, SourceKind, classify
-from .topology import SPEAKER_ERRORS
+from .topology import SPEAKER_ERRORS, model_name
 
 _LOGGER = logging.getLogger(__name__)
 # What a zone's result says when a stop cut its chime short.
@@ -70,6 +70,8 @@ class Speaker:
     soco: SoCo
     result: ZoneResult
     rendering: Rendering | None = None
+    # The model its device description names, read where a clip may go.
+    model: str | None = None
     # Fields the chime changed, each recorded before the change was made.
     changed: set[str] = field(default_factory=set)
     # Fields that could not be put back.
@@ -320,6 +322,8 @@ class GroupChime:
         except Exception as err:  # isolation per speaker
             reason, detail = describe(err)
             speaker.fail(reason, f"snapshot: {detail}")
+        if self.request.mode is not ChimeMode.INTERRUPT:
+            speaker.model = model_name(speaker.soco)
         speaker.result.timings["snapshot"] = time.monotonic() - start
 
     def chime_settings(self, speaker: Speaker) -> dict[str, int | bool]:

@@ -67,11 +67,15 @@ class Reason(StrEnum):
     NO_CLIPS = "no_clips"
     # Auto: a muted speaker of the group is unmuted for the chime to be heard.
     MUTED = "muted"
+    # A model whose clips disturb the music (overlay.NO_OVERLAY_MODELS).
+    CLIP_MODEL = "clip_model"
 
 
 # Why a zone that chimed did so in place of the music: a later note (the
 # zone could not be resumed, say) tells more and takes their place.
-WAY_REASONS = frozenset({Reason.CLIP_FORMAT, Reason.NO_CLIPS, Reason.MUTED})
+WAY_REASONS = frozenset(
+    {Reason.CLIP_FORMAT, Reason.NO_CLIPS, Reason.MUTED, Reason.CLIP_MODEL}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,12 @@ CLIP_SUFFIXES: Final = frozenset({".mp3", ".wav"})
 # them, and they never hold one back: "LOW cannot interrupt HIGH" (same docs).
 PRIORITY: Final = "LOW"
 APP_ID: Final = "io.github.sonos_chime"
+# Models that state AUDIO_CLIP yet do not play a clip over the music: a
+# Play:1's clip pauses its whole group (home-assistant/core#182047), and on
+# Play:1 and Play:3 a clip breaks the stream that plays (music-assistant
+# support #3907, #5132, #4548; Music Assistant sends them none since its
+# PR #3009). Names as the speakers' device descriptions give them.
+NO_OVERLAY_MODELS: Final = frozenset({"Sonos Play:1", "Sonos Play:3"})
 
 
 def takes_as_clip(url: str) -> bool:

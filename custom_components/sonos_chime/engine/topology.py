@@ -95,3 +95,17 @@ def probe_household(hosts: Sequence[str]) -> HouseholdInfo:
     if len(seen) > 1:
         raise ChimeError("The hosts belong to different Sonos households")
     return next(iter(seen.values()))
+
+
+def model_name(device: SoCo) -> str | None:
+    """The model the speaker's device description names ("Sonos One").
+
+    SoCo keeps it once read, so later chimes ask nothing; None if unread.
+    """
+    try:
+        info = device.get_speaker_info()
+    except SPEAKER_ERRORS as err:
+        _LOGGER.debug("No model from %s: %s", device.ip_address, err)
+        return None
+    model = info.get("model_name")
+    return model if isinstance(model, str) else None

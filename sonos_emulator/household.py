@@ -41,11 +41,12 @@ class Household:
         ws_port: int = 1443,
         audio_clip: Mapping[str, str | bool] | None = None,
         models: Mapping[str, str] | None = None,
+        upnp: bool = True,
     ) -> None:
         """Lay out the speakers.
 
         ``audio_clip`` maps names to Speaker.set_audio_clip, ``models`` to
-        Speaker.set_model.
+        Speaker.set_model; ``upnp`` is the household's UPnP setting.
         """
         self.household_id = household_id
         self.port = port
@@ -80,6 +81,8 @@ class Household:
             self[name].set_audio_clip(mode)
         for name, model in (models or {}).items():
             self[name].set_model(model)
+        for speaker in self.speakers:
+            speaker.set_upnp(upnp)
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> Self:

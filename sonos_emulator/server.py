@@ -115,8 +115,23 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
+    def _upnp_refused(self) -> bool:
+        """UPnP switched off in the Sonos app: port 1400 answers 403 to all.
+
+        home-assistant/core#151258 (403 Forbidden for /DeviceProperties/
+        Control), simojenki/bonob#224 (403 for device_description.xml);
+        home-assistant.io#42467 tells users to switch UPnP back on. The
+        emulator's own /emulator/ endpoints still answer.
+        """
+        if self.speaker.upnp or self.path.startswith("/emulator/"):
+            return False
+        self._send(403, b"Forbidden", "text/plain")
+        return True
+
     def do_GET(self) -> None:
         """Descriptions and emulator inspection."""
+        if self._upnp_refused():
+            return
         path = self.path.split("?", 1)[0]
         speaker = self.speaker
         if path == "/xml/device_description.xml":
@@ -148,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         """SOAP control and fault injection."""
+        if self._upnp_refused():
+            return
         path = self.path.split("?", 1)[0]
         if path == "/emulator/faults":
             self._faults(self._body())
@@ -160,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_SUBSCRIBE(self) -> None:
         """GENA: a new subscription (CALLBACK + NT) or a renewal (SID)."""
+        if self._upnp_refused():
+            return
         eventing = self.speaker.household.eventing
         if (service := self._event_service()) is None:
             return
@@ -178,6 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_UNSUBSCRIBE(self) -> None:
         """GENA: end the subscription named by SID."""
+        if self._upnp_refused():
+            return
         eventing = self.speaker.household.eventing
         if (service := self._event_service()) is None:
             return

@@ -90,6 +90,9 @@ class Speaker:
         self.audio_clip = audio_clip.SUPPORTED
         # modelName of the device description ("Sonos Play:1"): see MODELS.
         self.model = MODEL_NAME
+        # The household's UPnP setting (Sonos app: Account > Privacy and
+        # Security > UPnP); off, port 1400 answers 403 (server._upnp_refused).
+        self.upnp = True
         self.clip: Clip | None = None
         self._clip_server: ClipServer | None = None
         self.rng = random.Random(uid)  # noqa: S311 - timing jitter, not secrets
@@ -194,6 +197,7 @@ class Speaker:
                 "timing": self.household.profile.describe(),
                 "audio_clip": self.audio_clip,
                 "model": self.model,
+                "upnp": self.upnp,
                 "clip": self.clip.describe(self.household) if self.clip else None,
                 "faults": self.faults.describe(),
             }
@@ -304,6 +308,11 @@ class Speaker:
     def supports_audio_clip(self) -> bool:
         """Whether loadAudioClip works here (see :mod:`.audio_clip`)."""
         return self.audio_clip == audio_clip.SUPPORTED
+
+    def set_upnp(self, on: bool) -> None:
+        """Switch UPnP on or off, as the Sonos app does (the websocket stays)."""
+        with self._lock:
+            self.upnp = on
 
     def set_model(self, model: str) -> None:
         """Report another model (one of MODELS): names carry quirks, see audio_clip."""

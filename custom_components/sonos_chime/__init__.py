@@ -15,11 +15,15 @@ from .const import (
 )
 from .core_sonos_actions import async_guard_core_sonos_actions
 from .data import SonosChimeConfigEntry, SonosChimeData
-from .engine import ChimeEngine, ChimeError, HouseholdBusyError
+from .engine import ChimeEngine, ChimeError, HouseholdBusyError, UpnpDisabledError
 from .entity import household_device_info
 from .guard import async_get_guard
 from .helpers import household_hosts
-from .issues import async_delete_entry_issues
+from .issues import (
+    async_delete_entry_issues,
+    async_upnp_disabled,
+    async_upnp_enabled,
+)
 from .library import async_setup_media
 from .manager import ChimeManager
 from .schedule import played_store
@@ -74,6 +78,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
     engine = ChimeEngine(hosts)
     try:
         household = await hass.async_add_executor_job(engine.household)
+    except UpnpDisabledError as err:
+        async_upnp_disabled(hass, entry)
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="upnp_disabled"
+        ) from err
     except ChimeError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
@@ -101,6 +110,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
             entry, data={**entry.data, CONF_HOSTS: current}
         )
 
+    async_upnp_enabled(hass, entry)
     async_get_guard(hass).add(household.household_id)
     manager = ChimeManager(hass, entry, engine, household)
     entry.runtime_data = SonosChimeData(

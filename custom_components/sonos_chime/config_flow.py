@@ -82,6 +82,7 @@ from .engine import (
     HouseholdInfo,
     HouseholdUnreachableError,
     TvMode,
+    UpnpDisabledError,
     Zone,
     probe_household,
 )
@@ -282,6 +283,8 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
                     household = await self.hass.async_add_executor_job(
                         probe_household, hosts
                     )
+                except UpnpDisabledError:
+                    errors["base"] = "upnp_disabled"
                 except HouseholdUnreachableError:
                     errors["base"] = "cannot_connect"
                 except ChimeError:

@@ -30,6 +30,7 @@ ISSUE_MISSING_MEDIA: Final = "missing_media"
 ISSUE_ZONE_UNREACHABLE: Final = "zone_unreachable"
 ISSUE_MESSAGE_ENGINE: Final = "message_engine_missing"
 ISSUE_CHIME_FAILING: Final = "chime_failing"
+ISSUE_UPNP_DISABLED: Final = "upnp_disabled"
 # One failed run is a hiccup; this many in a row is something to fix.
 FAILING_STREAK: Final = 3
 # Issue data: which household raised it, and why (zone issues).
@@ -137,6 +138,18 @@ class HouseholdRepairs:
             translation_key=ISSUE_ZONE_UNREACHABLE,
             translation_placeholders={"zone": name},
         )
+
+    # ----------------------------------------------------------------- UPnP
+    @callback
+    def async_follow_upnp(self, result: ChimeResult) -> None:
+        """A zone refusing UPnP raises the household's issue; a chime clears it."""
+        refused = [
+            zone.zone for zone in result.failed if zone.reason is Reason.UPNP_DISABLED
+        ]
+        if refused:
+            async_upnp_disabled(self.hass, self.entry, refused)
+        elif result.chimed:
+            async_upnp_enabled(self.hass, self.entry)
 
     # --------------------------------------------------------------- chimes
     @callback
@@ -275,3 +288,30 @@ def async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
             and issue.data.get(ISSUE_ENTRY_ID) == entry_id
         ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def async_upnp_disabled(
+    hass: HomeAssistant, entry: SonosChimeConfigEntry, zones: Iterable[str] = ()
+) -> None:
+    """UPnP is off in the Sonos app: one issue per household says where to switch it on."""
+    names = ", ".join(zones)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{ISSUE_UPNP_DISABLED}_{entry.entry_id}",
+        data={ISSUE_ENTRY_ID: entry.entry_id},
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_UPNP_DISABLED,
+        translation_placeholders={
+            "household": entry.title,
+            "zones": names or entry.title,
+        },
+    )
+
+
+@callback
+def async_upnp_enabled(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> None:
+    """The household answers UPnP again."""
+    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_UPNP_DISABLED}_{entry.entry_id}")

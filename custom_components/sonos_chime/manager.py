@@ -476,6 +476,7 @@ class ChimeManager:
         self.repairs.async_follow_reachability(
             result, {zone.uid for zone in self.chime_zones()}
         )
+        self.repairs.async_follow_upnp(result)
         failed = _failed_everywhere(result)
         self._async_tell(
             outcome.chime_id,

@@ -73,6 +73,7 @@ REASON_WORDS: dict[str, str] = {
     Reason.TV_SOURCE: "playing TV",
     Reason.LINE_IN_SOURCE: "playing line-in",
     Reason.UNREACHABLE: "did not answer",
+    Reason.UPNP_DISABLED: "UPnP is switched off in the Sonos app",
     Reason.UPNP_ERROR: "the speaker refused",
     Reason.INTERNAL_ERROR: "internal error",
     Reason.MEDIA_UNPLAYABLE: "could not play the chime",

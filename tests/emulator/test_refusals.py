@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+import requests
 from soco.exceptions import SoCoUPnPException
 
 from sonos_emulator import Household, Track
@@ -121,3 +122,22 @@ def test_unfetchable_media_plays_and_ends_stopped_with_an_error(
     assert info["current_transport_status"] == "ERROR_NO_CONTENT"
     fetch = [e for e in kitchen.events() if e["kind"] == "media_fetch"]
     assert fetch[-1]["status"] == 404
+
+
+def test_upnp_switched_off_answers_403_to_everything(household: Household) -> None:
+    """home-assistant/core#151258: "403 Client Error: Forbidden" from SoCo."""
+    kitchen = household["Kitchen"]
+    kitchen.set_upnp(False)
+    device = soco(kitchen)
+    description = requests.get(
+        f"http://{kitchen.ip}:1400/xml/device_description.xml", timeout=5
+    )
+    assert (description.status_code, description.text) == (403, "Forbidden")
+    with pytest.raises(requests.HTTPError) as err:
+        device.volume = 30
+    assert err.value.response.status_code == 403
+    assert kitchen.state()["volume"] != 30  # the emulator's own view still answers
+
+    kitchen.set_upnp(True)
+    device.volume = 30
+    assert kitchen.state()["volume"] == 30

@@ -492,6 +492,29 @@ async def test_manual_errors_then_recover(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+async def test_manual_upnp_switched_off(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Speakers that refuse UPnP are told apart from silent ones, with the fix."""
+    for speaker in household.speakers:
+        speaker.set_upnp(False)
+    flow_id = await start_manual(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "upnp_disabled"}
+    await assert_translated(hass, result)
+
+    for speaker in household.speakers:
+        speaker.set_upnp(True)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
+    )
+    result = await choose_all_zones(hass, result)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
 async def test_manual_unknown_error(
     hass: HomeAssistant, household: Household, caplog: pytest.LogCaptureFixture
 ) -> None:

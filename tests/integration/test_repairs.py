@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -243,3 +244,66 @@ async def test_removing_the_household_removes_its_issues(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert issue(hass, f"missing_media_{MORNING}") is None
+
+
+async def test_upnp_switched_off_at_setup_says_where_to_switch_it_on(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Setup retries with a repair naming the Sonos app's setting, not a stack."""
+    for speaker in household.speakers:
+        speaker.set_upnp(False)
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    put_in_library(hass, "short.mp3")
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert entry.reason.startswith(
+        "The Sonos household refuses UPnP: switch it on in the Sonos app"
+        " (Account > Privacy and Security > UPnP)."
+    )
+    found = issue(hass, f"upnp_disabled_{entry.entry_id}")
+    assert found is not None
+    assert found.severity is ir.IssueSeverity.ERROR
+    strings = await async_get_translations(hass, "en", "issues", {DOMAIN})
+    description = strings[f"component.{DOMAIN}.issues.upnp_disabled.description"]
+    assert "Account > Privacy and Security > UPnP" in description.format(
+        **found.translation_placeholders
+    )
+
+    for speaker in household.speakers:
+        speaker.set_upnp(True)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert issue(hass, f"upnp_disabled_{entry.entry_id}") is None
+
+
+async def test_a_zone_refusing_upnp_raises_the_issue_at_once(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """No streak to wait for: a refusal is a setting, not a hiccup."""
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    manager = await set_up(hass, entry)
+    coop = household["Chicken Coop"]
+    coop.set_upnp(False)
+
+    result = await manager.async_play_chime(MORNING, trigger="button")
+
+    assert result is not None
+    assert {zone.zone: zone.reason for zone in result.failed} == {
+        "Chicken Coop": "upnp_disabled"
+    }
+    found = issue(hass, f"upnp_disabled_{entry.entry_id}")
+    assert found is not None
+    assert found.translation_placeholders == {
+        "household": entry.title,
+        "zones": "Chicken Coop",
+    }
+    assert issue(hass, f"zone_unreachable_{coop.uid}") is None
+
+    coop.set_upnp(True)
+    await manager.async_play_chime(MORNING, trigger="button")
+    assert issue(hass, f"upnp_disabled_{entry.entry_id}") is None

@@ -13,6 +13,7 @@ from .errors import (
     HouseholdUnreachableError,
     MediaUnavailableError,
     UnknownZoneError,
+    UpnpDisabledError,
 )
 from .models import (
     ChimeMedia,
@@ -44,6 +45,7 @@ __all__ = [
     "Reason",
     "TvMode",
     "UnknownZoneError",
+    "UpnpDisabledError",
     "Zone",
     "ZoneResult",
     "discover_hosts",

@@ -9,6 +9,10 @@ class HouseholdUnreachableError(ChimeError):
     """No host of the household answered."""
 
 
+class UpnpDisabledError(HouseholdUnreachableError):
+    """The speakers answer, but refuse UPnP: it is switched off in the Sonos app."""
+
+
 class UnknownZoneError(ChimeError):
     """A requested zone is not part of the household."""
 

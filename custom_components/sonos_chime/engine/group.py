@@ -42,7 +42,7 @@ from .snapshot import (
     wait_settled,
 )
 from .sources import INPUTS, SourceKind, classify
-from .topology import SPEAKER_ERRORS, model_name
+from .topology import SPEAKER_ERRORS, model_name, upnp_refused
 
 _LOGGER = logging.getLogger(__name__)
 # What a zone's result says when a stop cut its chime short.
@@ -53,10 +53,15 @@ RESTORE_ATTEMPTS = 2
 RESTORE_RETRY_DELAY = 0.25
 
 
-def describe(err: BaseException) -> tuple[Reason, str]:
-    """A machine reason and a human detail for a speaker error."""
+def describe(err: BaseException, host: str | None = None) -> tuple[Reason, str]:
+    """A machine reason and a human detail for a speaker error.
+
+    Given the speaker's host, a refusal is told apart from silence.
+    """
     if isinstance(err, SoCoUPnPException):
         return Reason.UPNP_ERROR, f"UPnP error {err.error_code}"
+    if host is not None and upnp_refused(err, host):
+        return Reason.UPNP_DISABLED, "UPnP is switched off in the Sonos app"
     if isinstance(err, SPEAKER_ERRORS):
         return Reason.UNREACHABLE, f"{type(err).__name__}: {err}"
     return Reason.INTERNAL_ERROR, f"{type(err).__name__}: {err}"
@@ -236,7 +241,7 @@ class GroupChime:
         try:
             action()
         except Exception as err:  # isolation: any error stays in this group
-            reason, detail = describe(err)
+            reason, detail = describe(err, self.coordinator.zone.host)
             _LOGGER.warning(
                 "Chime %s failed on %s: %s", step, self.coordinator.zone.name, detail
             )
@@ -320,9 +325,12 @@ class GroupChime:
         try:
             speaker.rendering = Rendering.capture(speaker.soco)
         except Exception as err:  # isolation per speaker
-            reason, detail = describe(err)
+            reason, detail = describe(err, speaker.zone.host)
             speaker.fail(reason, f"snapshot: {detail}")
-        if self.request.mode is not ChimeMode.INTERRUPT:
+        if (
+            speaker.rendering is not None
+            and self.request.mode is not ChimeMode.INTERRUPT
+        ):
             speaker.model = model_name(speaker.soco)
         speaker.result.timings["snapshot"] = time.monotonic() - start
 

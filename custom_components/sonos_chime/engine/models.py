@@ -45,6 +45,9 @@ class Reason(StrEnum):
     LINE_IN_SOURCE = "line_in_source"
     # The speaker could not be asked, or refused.
     UNREACHABLE = "unreachable"
+    # UPnP switched off in the Sonos app: HTTP 403 to every UPnP request
+    # (home-assistant/core#151258).
+    UPNP_DISABLED = "upnp_disabled"
     UPNP_ERROR = "upnp_error"
     INTERNAL_ERROR = "internal_error"
     # The chime itself.

@@ -4,20 +4,56 @@ from collections.abc import Sequence
 import logging
 import socket
 from urllib.parse import urlparse
+from xml.etree.ElementTree import ParseError
 
-from requests import RequestException
+import requests
+from requests import HTTPError, RequestException
 import soco
 from soco import SoCo
 from soco.exceptions import SoCoException
 from soco.xml import XML
 
-from .errors import ChimeError, HouseholdUnreachableError
+from .errors import ChimeError, HouseholdUnreachableError, UpnpDisabledError
 from .models import HouseholdInfo, Zone
 
 _LOGGER = logging.getLogger(__name__)
 
-# What a host that does not answer raises from inside SoCo.
-SPEAKER_ERRORS = (SoCoException, RequestException, OSError)
+# What a host that does not answer (or answers no XML) raises from inside SoCo.
+SPEAKER_ERRORS = (SoCoException, RequestException, OSError, ParseError)
+# What a speaker with UPnP switched off answers every UPnP request
+# (home-assistant/core#151258, simojenki/bonob#224).
+UPNP_OFF_STATUS = 403
+PROBE_TIMEOUT = 3.0
+
+
+def upnp_refused(err: BaseException, host: str) -> bool:
+    """Whether a failed speaker refuses UPnP: switched off in the Sonos app.
+
+    SoCo shows the 403 as an HTTPError, or, where it first reads a service
+    description, as the XML it cannot parse: the description then says.
+    """
+    response = err.response if isinstance(err, HTTPError) else None
+    if response is not None:
+        return response.status_code == UPNP_OFF_STATUS
+    if not isinstance(err, ParseError):
+        return False
+    try:
+        answer = requests.get(
+            f"http://{host}:1400/xml/device_description.xml", timeout=PROBE_TIMEOUT
+        )
+    except RequestException:
+        return False
+    return answer.status_code == UPNP_OFF_STATUS
+
+
+def _unreachable(errors: list[str], refusals: int) -> HouseholdUnreachableError:
+    """The error for hosts that all failed; UPnP off when every one refused it."""
+    message = "No Sonos speaker answered (" + "; ".join(errors or ["no hosts"]) + ")"
+    if errors and refusals == len(errors):
+        return UpnpDisabledError(
+            "The speakers refuse UPnP: it is switched off in the Sonos app"
+        )
+    return HouseholdUnreachableError(message)
 
 
 def discover_hosts(timeout: float = 5.0) -> list[str]:
@@ -63,15 +99,15 @@ def read_household(host: str) -> HouseholdInfo:
 def first_answer(hosts: Sequence[str]) -> HouseholdInfo:
     """The household as seen by the first host that answers."""
     errors: list[str] = []
+    refusals = 0
     for host in hosts:
         try:
             return read_household(host)
         except SPEAKER_ERRORS as err:
             _LOGGER.debug("Host %s did not answer: %s", host, err)
             errors.append(f"{host}: {type(err).__name__}")
-    raise HouseholdUnreachableError(
-        "No Sonos speaker answered (" + "; ".join(errors or ["no hosts"]) + ")"
-    )
+            refusals += upnp_refused(err, host)
+    raise _unreachable(errors, refusals)
 
 
 def probe_household(hosts: Sequence[str]) -> HouseholdInfo:
@@ -81,17 +117,17 @@ def probe_household(hosts: Sequence[str]) -> HouseholdInfo:
         raise HouseholdUnreachableError("No hosts given")
     seen: dict[str, HouseholdInfo] = {}
     errors: list[str] = []
+    refusals = 0
     for address in addresses:
         try:
             info = read_household(address)
         except SPEAKER_ERRORS as err:
             errors.append(f"{address}: {type(err).__name__}")
+            refusals += upnp_refused(err, address)
             continue
         seen[info.household_id] = info
     if not seen:
-        raise HouseholdUnreachableError(
-            "No Sonos speaker answered (" + "; ".join(errors) + ")"
-        )
+        raise _unreachable(errors, refusals)
     if len(seen) > 1:
         raise ChimeError("The hosts belong to different Sonos households")
     return next(iter(seen.values()))

@@ -34,6 +34,9 @@ target ids, add ``householdId``, ``response`` (the command), ``success`` and
   ``audioClipStatus``, body ``audioClips``), as the docs say and as clients
   need: sonos-websocket reads the next message after a command as its
   answer, so unsolicited events would be taken for answers.
+- ``GET /api/v1/players/local/info`` (REST, same port and key): the
+  ``discoveryInfo`` object, ``AUDIO_CLIP`` among ``device.capabilities``
+  where the speaker takes clips.
 - ``groups:1`` ``getGroups`` (sonos-websocket's way to find the player id and
   its ``AUDIO_CLIP`` capability) and the empty command ``[{}, {}]``, whose
   globalError still carries ``householdId`` (sonos-websocket relies on that).
@@ -98,6 +101,7 @@ if TYPE_CHECKING:
 API_KEY = "123e4567-e89b-12d3-a456-426655440000"
 SUBPROTOCOL = "v1.api.smartspeaker.audio"
 PATH = "/websocket/api"
+INFO_PATH = "/api/v1/players/local/info"
 NAMESPACE = "audioClip:1"
 SUPPORTED, UNSUPPORTED, NONE = "supported", "unsupported", "none"
 MODES = (SUPPORTED, UNSUPPORTED, NONE)
@@ -320,6 +324,7 @@ class ClipServer:
         """Listen on (ip, ws_port) with TLS."""
         app = web.Application()
         app.router.add_get(PATH, self._handle)
+        app.router.add_get(INFO_PATH, self._info)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(
@@ -351,6 +356,48 @@ class ClipServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    # ---------------------------------------------------------- REST
+    async def _info(self, request: web.Request) -> web.Response:
+        """GET /api/v1/players/local/info: who the player is, what it can.
+
+        The ``discoveryInfo`` object (Sonos's types, as aiosonos models it);
+        Music Assistant and other local clients read ``device.capabilities``
+        for ``AUDIO_CLIP`` here. Without the API key a speaker answers 403
+        ERROR_API_KEY_VALIDATION_FAILED, as a probe of an S2 One did.
+        """
+        if request.headers.get("X-Sonos-Api-Key") != API_KEY:
+            return web.json_response(
+                {"errorCode": "ERROR_API_KEY_VALIDATION_FAILED"}, status=403
+            )
+        speaker = self.speaker
+        household = speaker.household
+        with household.lock:
+            port = household.ws_port
+            websocket_url = f"wss://{speaker.ip}:{port}{PATH}"
+            info = {
+                "_objectType": "discoveryInfo",
+                "device": {
+                    "_objectType": "deviceInfo",
+                    "id": speaker.uid,
+                    "primaryDeviceId": speaker.uid,
+                    "modelDisplayName": speaker.model.removeprefix("Sonos "),
+                    "capabilities": _CAPABILITIES
+                    + (["AUDIO_CLIP"] if speaker.supports_audio_clip else []),
+                    "apiVersion": _API_VERSION,
+                    "minApiVersion": "1.1.0",
+                    "name": speaker.name,
+                    "websocketUrl": websocket_url,
+                    "swGen": 2,
+                },
+                "householdId": household.household_id,
+                "locationId": household.household_id,
+                "playerId": speaker.uid,
+                "groupId": household.group_id(speaker.coordinator_uid),
+                "websocketUrl": websocket_url,
+                "restUrl": f"https://{speaker.ip}:{port}/api",
+            }
+        return web.json_response(info)
 
     # ------------------------------------------------------- websocket
     async def _handle(self, request: web.Request) -> web.StreamResponse:

@@ -311,6 +311,38 @@ async def test_a_sonos_one_clip_leaves_its_group_playing(
     assert "clip_pauses_group" not in [e["kind"] for e in room.events()]
 
 
+async def test_local_info_states_the_audio_clip_capability(
+    household: Household, session: aiohttp.ClientSession
+) -> None:
+    """discoveryInfo as local clients read it: AUDIO_CLIP only where clips work."""
+    kitchen, coop = household["Kitchen"], household["Chicken Coop"]
+    coop.set_audio_clip("unsupported")
+
+    async def info(speaker: Speaker, key: str | None = API_KEY) -> Any:
+        headers = {} if key is None else {"X-Sonos-Api-Key": key}
+        async with session.get(
+            f"https://{speaker.ip}:1443/api/v1/players/local/info",
+            headers=headers,
+            ssl=False,
+        ) as response:
+            return response.status, await response.json()
+
+    status, body = await info(kitchen)
+    assert status == 200
+    assert body["_objectType"] == "discoveryInfo"
+    assert (body["playerId"], body["householdId"]) == (
+        kitchen.uid,
+        household.household_id,
+    )
+    assert "AUDIO_CLIP" in body["device"]["capabilities"]
+    assert body["device"]["modelDisplayName"] == "One"
+    status, body = await info(coop)
+    assert status == 200
+    assert "AUDIO_CLIP" not in body["device"]["capabilities"]
+    status, body = await info(kitchen, key=None)
+    assert (status, body["errorCode"]) == (403, "ERROR_API_KEY_VALIDATION_FAILED")
+
+
 async def test_speaker_without_audio_clip_answers_global_error(
     household: Household, media_server: MediaServer, session: aiohttp.ClientSession
 ) -> None:

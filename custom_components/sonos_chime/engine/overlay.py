@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 import logging
 from pathlib import PurePosixPath
 import threading
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from sonos_websocket import SonosWebsocket
+from sonos_websocket.const import API_KEY
 from sonos_websocket.exception import SonosWebsocketError
 
 from .models import Zone
@@ -32,6 +34,9 @@ from .models import Zone
 _LOGGER = logging.getLogger(__name__)
 
 NAMESPACE: Final = "audioClip:1"
+# The player's local API, where sonos-websocket also connects.
+LOCAL_API_PORT: Final = 1443
+INFO_PATH: Final = "/api/v1/players/local/info"
 # A speaker that cannot answer this fast is no overlay candidate: it falls
 # back to pause-and-resume, which has its own, longer bounds.
 CONNECT_TIMEOUT: Final = 3
@@ -142,8 +147,38 @@ class OverlaySession:
         ready = await asyncio.gather(*(self._probe(zone) for zone in zones))
         return {zone.uid for zone, ok in zip(zones, ready, strict=True) if ok}
 
+    async def _states_clips(self, zone: Zone) -> bool:
+        """Whether the speaker says it takes clips: AUDIO_CLIP in its info.
+
+        A speaker whose websocket answers may still have no clips (older
+        S2 hardware); the player's own discoveryInfo says.
+        """
+        if self._session is None:  # probe() opens it first
+            return False
+        try:
+            async with (
+                asyncio.timeout(CONNECT_TIMEOUT),
+                self._session.get(
+                    f"https://{zone.host}:{LOCAL_API_PORT}{INFO_PATH}",
+                    headers={"X-Sonos-Api-Key": API_KEY},
+                    ssl=False,
+                ) as response,
+            ):
+                if response.status != HTTPStatus.OK:
+                    _LOGGER.debug("No info from %s: %s", zone.name, response.status)
+                    return False
+                info = await response.json()
+        except (*_ERRORS, ValueError) as err:
+            _LOGGER.debug("No info from %s: %s", zone.name, err)
+            return False
+        device = info.get("device") if isinstance(info, dict) else None
+        capabilities = device.get("capabilities") if isinstance(device, dict) else None
+        return isinstance(capabilities, list) and "AUDIO_CLIP" in capabilities
+
     async def _probe(self, zone: Zone) -> bool:
-        """Subscribe to the speaker's clip events: it refuses if it has no clips."""
+        """The speaker states clips, and its clip events are subscribed."""
+        if not await self._states_clips(zone):
+            return False
         clip = Clip(
             zone=zone,
             commands=self._websocket(zone),

@@ -49,6 +49,11 @@ speaker ``"unsupported"`` (answers globalError, so HA falls back) or ``"none"``
 (S1: the port is closed). The websocket faults refuse connections or answer
 globalError. Details in :mod:`sonos_emulator.audio_clip`.
 
+Households mix models (``Household(models=...)``: a Play:1's clip pauses its
+group), stereo pairs and home theaters (``Household.bond``: invisible
+partners in ZoneGroupState, as SoCo reads them), and UPnP can be switched
+off (``Speaker.set_upnp``: 403 on port 1400, as users report).
+
 Refusals are those real speakers give (SoCo and Home Assistant users report
 them): 800 for transport and queue commands on a group member, and 701 for
 GroupRenderingControl there; 701 for Pause when paused or stopped, for Pause

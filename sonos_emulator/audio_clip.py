@@ -596,6 +596,11 @@ class ClipServer:
                 url=clip.url,
                 volume=clip.volume,
                 name=clip.name,
+                # A clip sounds on the speaker it was sent to alone: of a pair
+                # only the left, of a home theater only the soundbar
+                # (sonos_cloud's README; home-assistant/core#94584).
+                heard_on=[speaker.uid],
+                silent_on=list(speaker.bond.hosts) if speaker.bond else [],
             )
             delay = speaker.faults.fetch_delay
 

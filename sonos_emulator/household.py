@@ -14,7 +14,7 @@ from .eventing import Eventing
 from .scpd import SOFTWARE_VERSION
 from .services.alarm import Alarm
 from .sources import Track
-from .speaker import Speaker
+from .speaker import Bond, Speaker
 from .timing import REALISTIC, Profile, profile_named
 
 DEFAULT_NAMES = ("Kitchen", "Living Room", "Chicken Coop")
@@ -208,6 +208,31 @@ class Household:
         self._group_seq += 1
         self._group_ids[coordinator_uid] = f"{coordinator_uid}:{self._group_seq}"
 
+    def bond(self, name: str, kind: str) -> Speaker:
+        """Bond invisible partners to ``name``: a pair, or a home theater.
+
+        ``"pair"`` adds the right channel, ``"home_theater"`` a sub and
+        rears (see speaker.Bond). Their addresses follow the household's last speaker and answer
+        nothing (see speaker.Bond). Set-up, so it shows at once.
+        """
+        speaker = self[name]
+        channels = {"pair": ["RF,RF"], "home_theater": ["SW", "LR", "RR"]}[kind]
+        base = (
+            ipaddress.IPv4Address(self.speakers[-1].ip)
+            + 1
+            + 10 * (self.speakers.index(speaker) + 1)
+        )
+        hosts = {uid_for(str(base + n)): str(base + n) for n in range(len(channels))}
+        own = "LF,LF" if kind == "pair" else "LF,RF"
+        with self.lock:
+            speaker.bond = Bond(
+                kind=kind,
+                channels={speaker.uid: own, **dict(zip(hosts, channels, strict=True))},
+                hosts=hosts,
+            )
+            self._shown = None
+        return speaker
+
     def join(self, member: str | Speaker, coordinator: str | Speaker) -> None:
         """Put ``member`` in ``coordinator``'s group; set-up, so it shows at once."""
         with self.lock, self.regrouping(settle=False):
@@ -355,9 +380,38 @@ class Household:
                     ID=self.group_id(coordinator.uid),
                 )
                 for sp in self.members_of(coordinator):
-                    ET.SubElement(group, "ZoneGroupMember", member_attributes(sp))
+                    _add_member(group, sp)
             ET.SubElement(root, "VanishedDevices")
             return ET.tostring(root, encoding="unicode")
+
+
+def _add_member(group: ET.Element, speaker: Speaker) -> None:
+    """A speaker's ZoneGroupMember, and its bonded partners as SoCo reads them.
+
+    soco.zonegroupstate: a pair's other speaker is a ZoneGroupMember of the
+    same group with ``Invisible="1"`` and the same ``ChannelMapSet``; a home
+    theater's sub and surrounds are ``Satellite`` elements inside the
+    soundbar's member, invisible, with its ``HTSatChanMapSet``.
+    """
+    attributes = member_attributes(speaker)
+    bond = speaker.bond
+    if bond is None:
+        ET.SubElement(group, "ZoneGroupMember", attributes)
+        return
+    key = "ChannelMapSet" if bond.kind == "pair" else "HTSatChanMapSet"
+    attributes[key] = bond.channel_map()
+    member = ET.SubElement(group, "ZoneGroupMember", attributes)
+    for uid, host in bond.hosts.items():
+        partner = {
+            **attributes,
+            "UUID": uid,
+            "Location": f"http://{host}:{speaker.port}/xml/device_description.xml",
+            "Invisible": "1",
+        }
+        if bond.kind == "pair":
+            ET.SubElement(group, "ZoneGroupMember", partner)
+        else:
+            ET.SubElement(member, "Satellite", partner)
 
 
 def member_attributes(speaker: Speaker) -> dict[str, str]:

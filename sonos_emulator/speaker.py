@@ -19,6 +19,28 @@ if TYPE_CHECKING:
 _FORCED_STATES = frozenset({PLAYING, PAUSED, STOPPED})
 
 
+@dataclass(frozen=True)
+class Bond:
+    """The invisible speakers bonded to a visible one, as ZoneGroupState shows them.
+
+    ``kind`` is ``"pair"`` (one more speaker, the right channel) or
+    ``"home_theater"`` (sub and surrounds as Satellite elements). The others
+    are not emulated speakers and nothing answers at their addresses: they
+    take no command of their own (their visible speaker leads them), and a
+    pair's right channel, a sub and rears serve no local API (Hubitat's
+    Sonos Advanced app notes it). ``channels`` maps every uid, this one's
+    first, to its channel; ``hosts`` the others' uids to their addresses.
+    """
+
+    kind: str
+    channels: dict[str, str]
+    hosts: dict[str, str]
+
+    def channel_map(self) -> str:
+        """ChannelMapSet / HTSatChanMapSet, in the form SoCo documents."""
+        return ";".join(f"{uid}:{channel}" for uid, channel in self.channels.items())
+
+
 @dataclass(slots=True)
 class Faults:
     """Injected faults; all cleared by ``clear_faults``."""
@@ -93,6 +115,8 @@ class Speaker:
         # The household's UPnP setting (Sonos app: Account > Privacy and
         # Security > UPnP); off, port 1400 answers 403 (server._upnp_refused).
         self.upnp = True
+        # A stereo pair or home theater this speaker leads (Household.bond).
+        self.bond: Bond | None = None
         self.clip: Clip | None = None
         self._clip_server: ClipServer | None = None
         self.rng = random.Random(uid)  # noqa: S311 - timing jitter, not secrets

@@ -88,6 +88,7 @@ REASON_WORDS: dict[str, str] = {
     Reason.NO_CLIPS: "paused: the speaker takes no clips",
     Reason.MUTED: "paused: a muted speaker was unmuted for it",
     Reason.CLIP_MODEL: "paused: its model does not play clips over the music",
+    Reason.BONDED: "paused: a clip would sound on one speaker of the pair or theater",
 }
 
 

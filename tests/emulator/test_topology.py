@@ -243,3 +243,42 @@ def test_stop_is_idempotent_and_rebinds(emulator_network: None) -> None:
     household.stop()
     household.start()
     household.stop()
+
+
+def test_a_stereo_pair_and_a_home_theater_as_soco_reads_them(
+    household: Household,
+) -> None:
+    """Bonded partners are invisible: SoCo counts them, and no zone of their own.
+
+    The document follows soco.zonegroupstate's reading of real ones.
+    """
+    room = household.bond("Living Room", "pair")
+    coop = household.bond("Chicken Coop", "home_theater")
+    assert room.bond is not None
+    assert coop.bond is not None
+    device = soco(household["Kitchen"])
+
+    visible = {zone.uid for zone in device.visible_zones}
+    everyone = {zone.uid for zone in device.all_zones}
+    assert visible == {sp.uid for sp in household.speakers}
+    assert everyone == visible | set(room.bond.hosts) | set(coop.bond.hosts)
+    state = ET.fromstring(  # noqa: S314 - the emulator's own document
+        device.zoneGroupTopology.GetZoneGroupState()["ZoneGroupState"]
+    )
+    members = {m.get("UUID"): m for m in state.iter("ZoneGroupMember")}
+    [right] = room.bond.hosts
+    pair = f"{room.uid}:LF,LF;{right}:RF,RF"
+    assert members[room.uid].get("ChannelMapSet") == pair
+    assert members[right].get("ChannelMapSet") == pair
+    assert members[right].get("Invisible") == "1"
+    assert members[right].get("ZoneName") == "Living Room"
+    satellites = members[coop.uid].findall("Satellite")
+    assert [sat.get("UUID") for sat in satellites] == list(coop.bond.hosts)
+    assert all(sat.get("Invisible") == "1" for sat in satellites)
+    sub, left, right_rear = coop.bond.hosts
+    assert members[coop.uid].get("HTSatChanMapSet") == (
+        f"{coop.uid}:LF,RF;{sub}:SW;{left}:LR;{right_rear}:RR"
+    )
+    # Nothing answers at a partner's address.
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://{room.bond.hosts[right]}:1400/", timeout=2)

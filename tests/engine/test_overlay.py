@@ -306,3 +306,67 @@ def test_play_1_and_play_3_take_the_pause_way(
         state = speaker.state()
         assert state["transport_state"] == "PLAYING", speaker.name
         assert state["track_number"] == before[speaker.name]["track_number"]
+
+
+MIXED = (*NAMES, "Porch", "Attic")
+
+
+def test_a_mixed_household_chimes_each_zone_its_way(
+    household_factory: Callable[..., Household], engine_for, media_server
+) -> None:
+    """A grouped Play:1, a stereo pair, a home theater, an S1 speaker and
+    Ones, in one call: each zone takes the way that is heard, and says why;
+    then a FLAC chime, which no speaker takes as a clip, pauses them all.
+    """
+    household = household_factory(names=MIXED, models={"Living Room": "Sonos Play:1"})
+    household.bond("Den", "pair")
+    household.bond("Chicken Coop", "home_theater")
+    household["Attic"].set_audio_clip("none")  # S1: no local API at all
+    at_work(household)
+    for name in ("Porch", "Attic"):
+        household[name].set_queue(QUEUE)
+        household[name].play_queue(track=1, position=10.0)
+    settled(household)
+    before = {speaker.name: speaker.state() for speaker in household.speakers}
+    household.clear_events()
+    expected = {
+        "Kitchen": (ChimeMode.INTERRUPT, Reason.CLIP_MODEL),
+        "Living Room": (ChimeMode.INTERRUPT, Reason.CLIP_MODEL),
+        "Office": (ChimeMode.INTERRUPT, Reason.BONDED),
+        "Den": (ChimeMode.INTERRUPT, Reason.BONDED),
+        "Chicken Coop": (ChimeMode.INTERRUPT, Reason.BONDED),
+        "Porch": (ChimeMode.OVERLAY, None),
+        "Attic": (ChimeMode.INTERRUPT, Reason.NO_CLIPS),
+    }
+    engine = engine_for(household)
+
+    result = engine.chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), mode=ChimeMode.AUTO)
+    )
+
+    assert {z.zone: (z.way, z.reason) for z in result.zones} == expected
+    assert all(z.outcome is Outcome.CHIMED for z in result.zones)
+    for speaker in household.speakers:
+        state = speaker.state()
+        assert state["transport_state"] == "PLAYING", speaker.name
+        assert state["track_number"] == before[speaker.name]["track_number"]
+        if expected[speaker.name][0] is ChimeMode.INTERRUPT:
+            assert clips(speaker) == [], speaker.name
+        assert "clip_pauses_group" not in [e["kind"] for e in speaker.events()]
+    assert clips(household["Porch"])[-1] == "DONE"
+
+    household.clear_events()
+    result = engine.chime(
+        ChimeRequest(media_server.url("chime_short.flac"), mode=ChimeMode.AUTO)
+    )
+
+    assert {z.zone: z.way for z in result.zones} == dict.fromkeys(
+        MIXED, ChimeMode.INTERRUPT
+    )
+    assert {z.zone: z.reason for z in result.zones}["Porch"] is Reason.CLIP_FORMAT
+    assert all(z.outcome is Outcome.CHIMED for z in result.zones)
+    assert all(clips(speaker) == [] for speaker in household.speakers)
+    assert all(
+        speaker.state()["transport_state"] == "PLAYING"
+        for speaker in household.speakers
+    )

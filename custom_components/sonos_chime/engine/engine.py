@@ -510,6 +510,12 @@ def _overlaid(
             if s.model in NO_OVERLAY_MODELS
         ]:
             not_overlaid(group, Reason.CLIP_MODEL, f"No clip over music on {models[0]}")
+        elif bonded := [s.zone.name for s in hearing(group) if s.zone.bonded]:
+            # A clip plays on one device: a pair's left speaker, a theater's
+            # soundbar (sonos_cloud README; home-assistant/core#94584).
+            not_overlaid(
+                group, Reason.BONDED, f"A clip would sound on part of {bonded[0]}"
+            )
         elif request.mode is ChimeMode.AUTO and any(
             s.rendering and s.rendering.mute for s in hearing(group)
         ):

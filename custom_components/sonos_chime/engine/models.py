@@ -72,12 +72,20 @@ class Reason(StrEnum):
     MUTED = "muted"
     # A model whose clips disturb the music (overlay.NO_OVERLAY_MODELS).
     CLIP_MODEL = "clip_model"
+    # A stereo pair or home theater: a clip would sound on one speaker of it.
+    BONDED = "bonded"
 
 
 # Why a zone that chimed did so in place of the music: a later note (the
 # zone could not be resumed, say) tells more and takes their place.
 WAY_REASONS = frozenset(
-    {Reason.CLIP_FORMAT, Reason.NO_CLIPS, Reason.MUTED, Reason.CLIP_MODEL}
+    {
+        Reason.CLIP_FORMAT,
+        Reason.NO_CLIPS,
+        Reason.MUTED,
+        Reason.CLIP_MODEL,
+        Reason.BONDED,
+    }
 )
 
 
@@ -90,6 +98,8 @@ class Zone:
     host: str
     coordinator_uid: str
     model: str | None = None
+    # A stereo pair or home theater: invisible speakers sound with this one.
+    bonded: bool = False
 
     @property
     def is_coordinator(self) -> bool:

@@ -90,6 +90,10 @@ def read_household(host: str) -> HouseholdInfo:
                     uid=member.attrib["UUID"],
                     host=urlparse(member.attrib["Location"]).hostname or host,
                     coordinator_uid=coordinator,
+                    bonded=bool(
+                        member.attrib.get("ChannelMapSet")
+                        or member.attrib.get("HTSatChanMapSet")
+                    ),
                 )
             )
     zones.sort(key=lambda zone: (zone.name.casefold(), zone.uid))

@@ -370,3 +370,38 @@ def test_a_mixed_household_chimes_each_zone_its_way(
         speaker.state()["transport_state"] == "PLAYING"
         for speaker in household.speakers
     )
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "x-rincon-queue:RINCON_000E58000001401400#3",
+        "x-sonos-vli:RINCON_1:2,spotify:abc",
+    ],
+    ids=["cloud_queue", "app"],
+)
+def test_auto_keeps_an_app_session_under_a_clip(
+    five: Household, engine_for, media_server, uri: str
+) -> None:
+    """A muted speaker would mean a pause, and a pause would end the session.
+
+    Music Assistant's cloud queue and Spotify Connect are evicted by a UPnP
+    load and never come back: in auto they keep playing under the clip.
+    """
+    at_work(five)
+    five.unjoin("Den")
+    office = five["Office"]
+    office.set_source(uri, state="PLAYING")
+    office.set_mute(True)
+    five.clear_events()
+
+    result = engine_for(five).chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), mode=ChimeMode.AUTO)
+    )
+
+    assert zone(result, "Office").way is ChimeMode.OVERLAY
+    assert zone(result, "Office").reason is None
+    assert clips(office)[-1] == "DONE"
+    assert changes(office) == []
+    state = office.state()
+    assert (state["current_uri"], state["transport_state"]) == (uri, "PLAYING")

@@ -480,8 +480,9 @@ def _overlaid(
     """The groups whose every chiming speaker takes clips: they are not paused.
 
     A speaker left out gets no clip. In auto mode a group with a muted speaker
-    is paused instead: unmuted for the chime, it is sure to be heard. Every
-    other group is paused, and its zones say why they were not overlaid.
+    is paused instead: unmuted for the chime, it is sure to be heard; unless
+    what it plays could not be loaded back. Every other group is paused, and
+    its zones say why they were not overlaid.
     """
 
     def hearing(group: GroupChime) -> list[Speaker]:
@@ -516,9 +517,14 @@ def _overlaid(
             not_overlaid(
                 group, Reason.BONDED, f"A clip would sound on part of {bonded[0]}"
             )
-        elif request.mode is ChimeMode.AUTO and any(
-            s.rendering and s.rendering.mute for s in hearing(group)
+        elif (
+            request.mode is ChimeMode.AUTO
+            and group.transport is not None
+            and group.transport.resumable
+            and any(s.rendering and s.rendering.mute for s in hearing(group))
         ):
+            # A session UPnP cannot load back (an app's, a cloud queue) keeps
+            # its music under a clip instead: a pause would end it for good.
             not_overlaid(group, Reason.MUTED, "A muted speaker is unmuted for it")
         else:
             candidates.append(group)

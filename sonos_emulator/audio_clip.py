@@ -28,7 +28,8 @@ target ids, add ``householdId``, ``response`` (the command), ``success`` and
   ``DONE``, ``ERROR`` (fetch failed, or the file is neither MP3 nor WAV:
   :data:`CLIP_FORMATS`; ``errorCode`` ERROR_AUDIO_CLIP_MEDIA_ERROR),
   ``INTERRUPTED`` (a newer clip, the speaker going away) or ``DISMISSED``.
-  The newest clip always wins: the LOW/HIGH priority order is not modelled.
+  A clip that may not cut the one playing (:func:`interrupts`, the LOW/HIGH
+  rules of the docs) waits for it to end, then plays.
 - ``audioClip:1`` ``cancelAudioClip`` (``id``), ``subscribe``, ``unsubscribe``.
   Only subscribed connections get ``audioClipStatus`` events (type and name
   ``audioClipStatus``, body ``audioClips``), as the docs say and as clients
@@ -113,6 +114,29 @@ _PRIORITIES = frozenset({"LOW", "HIGH"})
 # loadAudioClip); others end ERROR with ERROR_AUDIO_CLIP_MEDIA_ERROR, "the
 # media type is not supported" (audioClip object docs).
 CLIP_FORMATS = frozenset({"mp3", "wav"})
+# "A High priority audio clip can interrupt another high priority audio clip
+# if the latter has played for more then 10 seconds" (loadAudioClip docs).
+HIGH_HOLDS = 10.0
+
+
+def interrupts(new: Clip, playing: Clip, now: float) -> bool:
+    """Whether a clip loaded now cuts the one playing, by Sonos's priority rules.
+
+    LOW cuts LOW, HIGH cuts LOW, HIGH cuts HIGH after HIGH_HOLDS, "LOW cannot
+    interrupt HIGH" (Sonos Control API, loadAudioClip). One that may not
+    waits, and plays once the other has ended: "the player can handle
+    multiple audio clips and implements a simple priority system to
+    determine playback order" (same page). How its load is answered is not
+    documented: as any other's.
+    """
+    if new.priority == "LOW":
+        return playing.priority == "LOW"
+    if playing.priority == "LOW":
+        return True
+    played = 0.0 if playing.started is None else now - playing.started
+    return played > HIGH_HOLDS
+
+
 # Models whose clip pauses the whole playing group they are in, and for how
 # long (home-assistant/core#182047, Play:1; ~3.3 s).
 CLIP_PAUSES_GROUP = frozenset({"Sonos Play:1"})
@@ -277,6 +301,8 @@ class ClipServer:
         self._sockets: dict[web.WebSocketResponse, web.Request] = {}
         self._subscribers: set[web.WebSocketResponse] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Clips that could not interrupt the one playing, oldest first.
+        self._waiting: list[Clip] = []
         # Groups a Play:1's clip paused, waiting to play again.
         self._resumes: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
@@ -341,6 +367,7 @@ class ClipServer:
         for request in self._sockets.values():
             if request.transport is not None:
                 request.transport.abort()
+        self._waiting.clear()  # a vanishing speaker forgets what was to come
         tasks = [*self._tasks.values(), *self._resumes]
         for task in tasks:
             task.cancel()
@@ -584,25 +611,35 @@ class ClipServer:
                 volume=speaker.volume if volume is None else max(0, min(100, volume)),
             )
             previous = speaker.clip
+            if previous is not None and not interrupts(clip, previous, now):
+                # It plays once the one before has ended (see interrupts).
+                self._waiting.append(clip)
+                speaker.record("clip", now, clip_id=clip.id, status="WAITING")
+                return clip, None
             if previous is not None:
                 self._end(previous, "INTERRUPTED", now)
-            speaker.clip = clip
-            paused = self._pause_group_for(speaker, now)
-            speaker.record(
-                "clip",
-                now,
-                clip_id=clip.id,
-                status=clip.status,
-                url=clip.url,
-                volume=clip.volume,
-                name=clip.name,
-                # A clip sounds on the speaker it was sent to alone: of a pair
-                # only the left, of a home theater only the soundbar
-                # (sonos_cloud's README; home-assistant/core#94584).
-                heard_on=[speaker.uid],
-                silent_on=list(speaker.bond.hosts) if speaker.bond else [],
-            )
-            delay = speaker.faults.fetch_delay
+            return clip, self._begin(clip, now, previous)
+
+    def _begin(self, clip: Clip, now: float, previous: Clip | None = None) -> Then:
+        """The clip becomes the speaker's (household lock held); then it plays."""
+        speaker = self.speaker
+        speaker.clip = clip
+        paused = self._pause_group_for(speaker, now)
+        speaker.record(
+            "clip",
+            now,
+            clip_id=clip.id,
+            status=clip.status,
+            url=clip.url,
+            volume=clip.volume,
+            name=clip.name,
+            # A clip sounds on the speaker it was sent to alone: of a pair
+            # only the left, of a home theater only the soundbar
+            # (sonos_cloud's README; home-assistant/core#94584).
+            heard_on=[speaker.uid],
+            silent_on=list(speaker.bond.hosts) if speaker.bond else [],
+        )
+        delay = speaker.faults.fetch_delay
 
         async def then() -> None:
             self._tasks[clip.id] = asyncio.create_task(self._play(clip, delay))
@@ -614,7 +651,15 @@ class ClipServer:
                 await self._broadcast(previous)
             await self._broadcast(clip)
 
-        return clip, then
+        return then
+
+    async def _next(self) -> None:
+        """The speaker is free: the clip that waited longest plays now."""
+        with self.speaker.household.lock:
+            if self.speaker.clip is not None or not self._waiting:
+                return
+            then = self._begin(self._waiting.pop(0), time.monotonic())
+        await then()
 
     @staticmethod
     def _pause_group_for(speaker: Speaker, now: float) -> Transport | None:
@@ -652,7 +697,12 @@ class ClipServer:
                     "ERROR_AUDIO_CLIP_ID_NOT_FOUND", f"no audio clip {clip_id}"
                 )
             self._end(clip, "DISMISSED", time.monotonic())
-        return lambda: self._broadcast(clip)  # an awaitable, sent once answered
+
+        async def then() -> None:
+            await self._broadcast(clip)
+            await self._next()
+
+        return then
 
     async def _play(self, clip: Clip, delay: float) -> None:
         """Fetch for real, play for the real duration, then end DONE."""
@@ -679,6 +729,7 @@ class ClipServer:
                             return
                         self._end(clip, "ERROR", now, error=result.error)
                     await self._broadcast(clip, "ERROR_AUDIO_CLIP_MEDIA_ERROR")
+                    await self._next()
                     return
                 duration = result.duration or 0.0
             with speaker.household.lock:
@@ -691,6 +742,7 @@ class ClipServer:
                     return
                 self._end(clip, "DONE", now + duration)
             await self._broadcast(clip)
+            await self._next()
         finally:
             if self._tasks.get(clip.id) is asyncio.current_task():
                 del self._tasks[clip.id]

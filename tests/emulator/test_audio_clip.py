@@ -343,6 +343,71 @@ async def test_local_info_states_the_audio_clip_capability(
     assert (status, body["errorCode"]) == (403, "ERROR_API_KEY_VALIDATION_FAILED")
 
 
+async def load(
+    speaker: Speaker, session: aiohttp.ClientSession, url: str, priority: str
+) -> str:
+    """Load a clip at a priority, as an app does; its id."""
+    header, body = await home_assistant(speaker, session).send_command(
+        {
+            "namespace": "audioClip:1",
+            "command": "loadAudioClip",
+            "playerId": speaker.uid,
+        },
+        {
+            "name": "App",
+            "appId": "com.example.app",
+            "streamUrl": url,
+            "priority": priority,
+        },
+    )
+    assert header["success"] is True
+    return str(body["id"])
+
+
+async def test_low_cannot_cut_high_and_waits_for_it(
+    household: Household, media_server: MediaServer, session: aiohttp.ClientSession
+) -> None:
+    """Sonos's priority rules: LOW waits for HIGH, then plays; HIGH ends DONE."""
+    kitchen = playing_queue(household)
+    listener = await Listener(kitchen, session).subscribe()
+    high = await load(kitchen, session, media_server.url("chime_short.mp3"), "HIGH")
+    low = await load(kitchen, session, media_server.url("chime_short.mp3"), "LOW")
+
+    seen = [await listener.next() for _ in range(4)]
+
+    assert [(clip["id"], clip["status"]) for clip in seen] == [
+        (high, "ACTIVE"),
+        (high, "DONE"),
+        (low, "ACTIVE"),
+        (low, "DONE"),
+    ]
+    await listener.close()
+
+
+async def test_high_cuts_low_and_a_young_high_holds(
+    household: Household, media_server: MediaServer, session: aiohttp.ClientSession
+) -> None:
+    """HIGH cuts LOW at once; HIGH cuts HIGH only after 10 s, so it waits."""
+    kitchen = playing_queue(household)
+    listener = await Listener(kitchen, session).subscribe()
+    url = media_server.url("chime_short.mp3")
+    low = await load(kitchen, session, url, "LOW")
+    first = await load(kitchen, session, url, "HIGH")
+    second = await load(kitchen, session, url, "HIGH")
+
+    seen = [await listener.next() for _ in range(6)]
+
+    assert [(clip["id"], clip["status"]) for clip in seen] == [
+        (low, "ACTIVE"),
+        (low, "INTERRUPTED"),
+        (first, "ACTIVE"),
+        (first, "DONE"),
+        (second, "ACTIVE"),
+        (second, "DONE"),
+    ]
+    await listener.close()
+
+
 async def test_speaker_without_audio_clip_answers_global_error(
     household: Household, media_server: MediaServer, session: aiohttp.ClientSession
 ) -> None:

@@ -2,9 +2,13 @@
 pause-and-resume in the same call where it does not.
 """
 
+import asyncio
 from collections.abc import Callable
+import threading
 
+import aiohttp
 import pytest
+from sonos_websocket import SonosWebsocket
 
 from custom_components.sonos_chime.engine import (
     ChimeMode,
@@ -17,7 +21,7 @@ from custom_components.sonos_chime.engine import (
 )
 from sonos_emulator import Household, Speaker
 
-from .conftest import PROFILES, QUEUE, changes, played_uris, settled
+from .conftest import PROFILES, QUEUE, changes, played_uris, settled, wait_for
 
 NAMES = ("Kitchen", "Living Room", "Office", "Den", "Chicken Coop")
 
@@ -405,3 +409,94 @@ def test_auto_keeps_an_app_session_under_a_clip(
     assert changes(office) == []
     state = office.state()
     assert (state["current_uri"], state["transport_state"]) == (uri, "PLAYING")
+
+
+def other_app_clip(speaker: Speaker, url: str, priority: str) -> None:
+    """Another app's announcement (Home Assistant's announce, Music Assistant)."""
+
+    async def load() -> None:
+        async with aiohttp.ClientSession() as session:
+            websocket = SonosWebsocket(
+                speaker.ip, player_id=speaker.uid, session=session
+            )
+            header, _ = await websocket.send_command(
+                {
+                    "namespace": "audioClip:1",
+                    "command": "loadAudioClip",
+                    "playerId": speaker.uid,
+                },
+                {
+                    "name": "Announcement",
+                    "appId": "com.example.announce",
+                    "streamUrl": url,
+                    "priority": priority,
+                },
+            )
+            assert header["success"] is True
+            await websocket.close()
+
+    asyncio.run(load())
+
+
+@pytest.mark.filterwarnings("ignore:verify_ssl is deprecated:DeprecationWarning")
+def test_an_announcement_of_high_priority_is_never_cut(
+    five: Household, engine_for, media_server
+) -> None:
+    """Ours are LOW: one arriving during another app's HIGH clip waits for it."""
+    at_work(five)
+    coop = five["Chicken Coop"]
+    other_app_clip(coop, media_server.url("chime_long.mp3"), "HIGH")
+    wait_for(lambda: clips(coop) == ["ACTIVE"])
+
+    result = engine_for(five).chime(
+        ChimeRequest(
+            media_server.url("chime_short.mp3"),
+            mode=ChimeMode.OVERLAY,
+            zones=("Chicken Coop",),
+        )
+    )
+
+    assert zone(result, "Chicken Coop").outcome is Outcome.CHIMED
+    statuses = [
+        (e["clip_id"], e["status"]) for e in coop.events() if e["kind"] == "clip"
+    ]
+    theirs, ours = statuses[0][0], statuses[1][0]
+    assert statuses == [
+        (theirs, "ACTIVE"),
+        (ours, "WAITING"),
+        (theirs, "DONE"),
+        (ours, "ACTIVE"),
+        (ours, "DONE"),
+    ]
+
+
+@pytest.mark.filterwarnings("ignore:verify_ssl is deprecated:DeprecationWarning")
+def test_a_chime_cut_short_by_an_announcement_says_so(
+    five: Household, engine_for, media_server
+) -> None:
+    """Another app's announcement cuts our clip: the zone says clip_cut_short."""
+    at_work(five)
+    coop = five["Chicken Coop"]
+    engine = engine_for(five)
+    results: list[ChimeResult] = []
+    chiming = threading.Thread(
+        target=lambda: results.append(
+            engine.chime(
+                ChimeRequest(
+                    media_server.url("chime_long.mp3"),
+                    mode=ChimeMode.OVERLAY,
+                    zones=("Chicken Coop",),
+                )
+            )
+        )
+    )
+    chiming.start()
+    wait_for(lambda: "ACTIVE" in clips(coop))
+    other_app_clip(coop, media_server.url("chime_short.mp3"), "LOW")
+    chiming.join(timeout=30)
+
+    [result] = results
+    assert zone(result, "Chicken Coop").outcome is Outcome.FAILED
+    assert zone(result, "Chicken Coop").reason is Reason.CLIP_CUT_SHORT
+    assert clips(coop)[:2] == ["ACTIVE", "INTERRUPTED"]
+    assert coop.state()["transport_state"] == "PLAYING"

@@ -391,7 +391,9 @@ def _add_member(group: ET.Element, speaker: Speaker) -> None:
     soco.zonegroupstate: a pair's other speaker is a ZoneGroupMember of the
     same group with ``Invisible="1"`` and the same ``ChannelMapSet``; a home
     theater's sub and surrounds are ``Satellite`` elements inside the
-    soundbar's member, invisible, with its ``HTSatChanMapSet``.
+    soundbar's member, invisible, with its ``HTSatChanMapSet``. Real
+    documents show both: bencevans/sonos-cli#6 (a pair),
+    home-assistant/core#52716 (a soundbar with sub and rear).
     """
     attributes = member_attributes(speaker)
     bond = speaker.bond

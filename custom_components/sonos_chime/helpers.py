@@ -4,7 +4,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 import ipaddress
 
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.translation import async_get_translations
 
 from .const import DOMAIN
 from .engine import (
@@ -13,6 +15,7 @@ from .engine import (
     HouseholdInfo,
     HouseholdUnreachableError,
     MediaUnavailableError,
+    Reason,
     UnknownZoneError,
 )
 
@@ -108,3 +111,19 @@ def zone_summary(household: HouseholdInfo) -> str:
 def unique(values: Iterable[str]) -> list[str]:
     """Drop repeats, keeping the first occurrence's position."""
     return list(dict.fromkeys(values))
+
+
+async def async_reason_words(hass: HomeAssistant) -> dict[str, str]:
+    """Each Reason in words, in Home Assistant's language, English where missing.
+
+    Shown beside a zone's name (Last played, an error): the same words the
+    translations give the reason selector.
+    """
+    prefix = f"component.{DOMAIN}.selector.reason.options."
+    words = await async_get_translations(
+        hass, hass.config.language, "selector", {DOMAIN}
+    )
+    return {
+        reason.value: words.get(prefix + reason.value, reason.value.replace("_", " "))
+        for reason in Reason
+    }

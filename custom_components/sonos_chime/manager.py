@@ -35,7 +35,7 @@ from .engine import (
     Zone,
 )
 from .guard import async_get_guard
-from .helpers import translate_chime_errors
+from .helpers import async_reason_words, translate_chime_errors
 from .issues import HouseholdRepairs
 from .media import ENGINE_GONE, async_resolve_media, async_resolve_message
 from .recovery import ChimeRecordStore
@@ -87,6 +87,8 @@ class ChimeManager:
         # What the chime under way will restore, kept where a crash cannot reach.
         self.records = ChimeRecordStore(hass, entry.entry_id)
         self.repairs = HouseholdRepairs(hass, entry)
+        # Why a zone was skipped or failed, in words of the user's language.
+        self.reason_words: dict[str, str] = {}
         self._disabled_zones: set[str] = set()
         self._last_result: dict[str, dict[str, Any]] = {}
         self._last_played: dict[str, datetime] = {}
@@ -120,6 +122,7 @@ class ChimeManager:
     # ------------------------------------------------------------ lifecycle
     async def async_setup(self) -> None:
         """Put back a chime cut short; read what played; raise the issues seen."""
+        self.reason_words = await async_reason_words(self.hass)
         async with async_get_guard(self.hass).hold(
             self.household.household_id, self.engine.busy_timeout
         ):
@@ -390,7 +393,7 @@ class ChimeManager:
             # A caller cancelled mid-chime (a script restarted, an automation
             # turned off) leaves the chime to finish and put every zone back.
             result = await asyncio.shield(chime)
-        if failed := _failed_everywhere(result):
+        if failed := _failed_everywhere(result, self.reason_words):
             # Every zone is back as it was; the chime itself played nowhere.
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
@@ -477,7 +480,7 @@ class ChimeManager:
             result, {zone.uid for zone in self.chime_zones()}
         )
         self.repairs.async_follow_upnp(result)
-        failed = _failed_everywhere(result)
+        failed = _failed_everywhere(result, self.reason_words)
         self._async_tell(
             outcome.chime_id,
             played,
@@ -535,7 +538,7 @@ class ChimeManager:
             self._async_updated(chime_id)
 
 
-def _failed_everywhere(result: ChimeResult) -> str | None:
+def _failed_everywhere(result: ChimeResult, words: dict[str, str]) -> str | None:
     """The failed zones and why, when no zone chimed and some failed.
 
     Zones skipped on purpose are no failure: a chime that only skipped is fine.
@@ -547,6 +550,8 @@ def _failed_everywhere(result: ChimeResult) -> str | None:
     if all(zone.reason is Reason.STOPPED for zone in result.failed):
         return None
     return ", ".join(
-        zone.zone if zone.reason is None else f"{zone.zone} ({zone.reason})"
+        zone.zone
+        if zone.reason is None
+        else f"{zone.zone} ({words.get(zone.reason, zone.reason)})"
         for zone in sorted(result.failed, key=lambda zone: zone.zone.casefold())
     )

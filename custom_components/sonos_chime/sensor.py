@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import SonosChimeConfigEntry
-from .engine import Outcome, Reason
+from .engine import Outcome
 from .entity import ChimeEntity, async_add_chime_entities
 from .manager import ChimeManager
 
@@ -66,33 +66,9 @@ class LastPlayedStoredData(SensorExtraStoredData):
         )
 
 
-# Each reason as a person reads it beside a zone's name.
-REASON_WORDS: dict[str, str] = {
-    Reason.EXCLUDED: "Chimes switch off",
-    Reason.TRANSITIONING: "busy changing tracks",
-    Reason.TV_SOURCE: "playing TV",
-    Reason.LINE_IN_SOURCE: "playing line-in",
-    Reason.UNREACHABLE: "did not answer",
-    Reason.UPNP_DISABLED: "UPnP is switched off in the Sonos app",
-    Reason.UPNP_ERROR: "the speaker refused",
-    Reason.INTERNAL_ERROR: "internal error",
-    Reason.MEDIA_UNPLAYABLE: "could not play the chime",
-    Reason.TIMEOUT: "the chime did not end in time",
-    Reason.CANNOT_RESUME: "its source cannot be resumed",
-    Reason.RESTORE_FAILED: "not all put back",
-    Reason.REGROUP_FAILED: "not regrouped",
-    Reason.CLIP_CUT_SHORT: "the chime was cut short by another sound",
-    Reason.STOPPED: "Home Assistant stopped",
-    Reason.CHANGED_SINCE: "changed since",
-    Reason.CLIP_FORMAT: "paused: the chime is not MP3 or WAV, which clips need",
-    Reason.NO_CLIPS: "paused: the speaker takes no clips",
-    Reason.MUTED: "paused: a muted speaker was unmuted for it",
-    Reason.CLIP_MODEL: "paused: its model does not play clips over the music",
-    Reason.BONDED: "paused: a clip would sound on one speaker of the pair or theater",
-}
-
-
-def played_attributes(result: Mapping[str, Any]) -> dict[str, Any]:
+def played_attributes(
+    result: Mapping[str, Any], words: Mapping[str, str]
+) -> dict[str, Any]:
     """A play's result as a person reads it in the attributes panel.
 
     Every zone is named once, under what happened to it, with the reason in
@@ -110,7 +86,7 @@ def played_attributes(result: Mapping[str, Any]) -> dict[str, Any]:
             continue
         notes = []
         if reason := zone.get("reason"):
-            notes.append(REASON_WORDS.get(str(reason), str(reason).replace("_", " ")))
+            notes.append(words.get(str(reason), str(reason).replace("_", " ")))
         if zone.get("resumed"):
             notes.append("resumed")
         summary = f"{name} ({', '.join(notes)})" if notes else name
@@ -174,7 +150,11 @@ class LastPlayedSensor(ChimeEntity, RestoreSensor):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Every zone's outcome of the last play, and what started it."""
         result = self._result
-        return None if result is None else played_attributes(result)
+        return (
+            None
+            if result is None
+            else played_attributes(result, self.manager.reason_words)
+        )
 
     @property
     @override
@@ -255,7 +235,11 @@ class LastResultSensor(ChimeEntity, RestoreSensor):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """The run's zones, reasons and error, as Last played reads them."""
         result = self.manager.last_result(self.subentry_id)
-        return None if result is None else played_attributes(result)
+        return (
+            None
+            if result is None
+            else played_attributes(result, self.manager.reason_words)
+        )
 
 
 class NextChimeSensor(ChimeEntity, SensorEntity):

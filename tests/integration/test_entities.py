@@ -19,9 +19,10 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sonos_chime.const import DOMAIN, SONOS_DOMAIN
 from custom_components.sonos_chime.engine import Reason
+from custom_components.sonos_chime.helpers import async_reason_words
 from custom_components.sonos_chime.manager import signal_chime_updated
 from custom_components.sonos_chime.schedule import next_fire
-from custom_components.sonos_chime.sensor import REASON_WORDS, played_attributes
+from custom_components.sonos_chime.sensor import played_attributes
 from sonos_emulator import Household, Track
 
 from .conftest import (
@@ -393,14 +394,20 @@ async def test_last_played_reads_with_units_and_a_line_per_outcome(
     }
 
 
-def test_every_reason_reads_in_words() -> None:
-    """No zone is shown beside a code: each reason has its words."""
-    assert set(REASON_WORDS) == set(Reason)
-    assert all(words and "_" not in words for words in REASON_WORDS.values())
+async def test_every_reason_reads_in_words(hass: HomeAssistant) -> None:
+    """No zone is shown beside a code: each reason has its words, translated."""
+    words = await async_reason_words(hass)
+    strings = json.loads((COMPONENT / "translations" / "en.json").read_text())
+    assert set(strings["selector"]["reason"]["options"]) == set(Reason)
+    assert words == strings["selector"]["reason"]["options"]
+    assert all(text and "_" not in text for text in words.values())
 
 
-def test_played_attributes_of_failures_and_partial_results() -> None:
+async def test_played_attributes_of_failures_and_partial_results(
+    hass: HomeAssistant,
+) -> None:
     """Failed zones with their reasons; a result missing parts shows the rest."""
+    words = await async_reason_words(hass)
     assert played_attributes(
         {
             "trigger": "schedule",
@@ -413,14 +420,15 @@ def test_played_attributes_of_failures_and_partial_results() -> None:
             "duration": None,
             "start_skew": None,
             "started_at": "2026-01-05T07:00:00+00:00",
-        }
+        },
+        words,
     ) == {
         "trigger": "schedule",
         "skipped": "Den (playing TV)",
         "failed": "Bath (did not answer), kitchen (could not play the chime)",
         "started_at": "2026-01-05T07:00:00+00:00",
     }
-    assert played_attributes({"zones": None, "duration": 62}) == {
+    assert played_attributes({"zones": None, "duration": 62}, words) == {
         "trigger": None,
         "duration": "62.0 s",
     }

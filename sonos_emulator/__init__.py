@@ -54,14 +54,29 @@ group), stereo pairs and home theaters (``Household.bond``: invisible
 partners in ZoneGroupState, as SoCo reads them), and UPnP can be switched
 off (``Speaker.set_upnp``: 403 on port 1400, as users report).
 
-Refusals are those real speakers give (SoCo and Home Assistant users report
-them): 800 for transport and queue commands on a group member, and 701 for
-GroupRenderingControl there; 701 for Pause when paused or stopped, for Pause
-and Stop on TV/line-in, and for playing nothing; a radio stream accepts Pause
-but stops; 711 for a seek past the end and for Next/Previous past either end
-of a queue without repeat; 712 for SetPlayMode on anything but the queue;
-714 for cloud queues and ``x-sonos-vli:`` sent over UPnP; 501 for volume/EQ changes on a fixed-output speaker (what real
-Ports and Connects answer); 401 for unknown actions; 402 for bad arguments.
+Refusals are those real speakers give, each with where it is reported. The
+codes mean what the UPnP specs say (Device Architecture 1.0: 401 invalid
+action, 402 invalid args; AVTransport:1: 701 transition not available, 710
+seek mode, 711 illegal seek target, 712 play mode, 714 illegal MIME type;
+ContentDirectory:1: 701 no such object); SoCo's error tables name the same.
+
+- 800 for transport and queue commands on a group member:
+  home-assistant/core#65772, hklages/node-red-contrib-sonos-plus#274 ("not
+  a coordinator"); SoCo#138 saw 701 there on 2014 firmware. 701 for
+  GroupRenderingControl on a member (same reports).
+- 701 for Pause when paused or stopped (SoCo#454), for Pause and Stop on
+  TV/line-in and for playing nothing; Home Assistant core's Sonos ignores
+  701, 711 and 712 from such calls (``UPNP_ERRORS_TO_IGNORE``). A radio
+  stream accepts Pause but stops.
+- 711 for a seek past the end and Next/Previous past either end of a queue
+  without repeat; 712 for SetPlayMode on anything but the queue.
+- 714 for cloud queues and ``x-sonos-vli:`` sent over UPnP: only their app
+  starts them, as Spotify sources sent over UPnP answer 714 (SoCo#477,
+  home-assistant/core#6933).
+- A fixed-output speaker (Port, Connect) refuses volume and EQ changes
+  (SoCo#138 tested one); the code it answers is not reported, 501 stands in.
+- 401 for unknown actions, 402 for bad arguments (the spec).
+
 Media that cannot be fetched or decoded: Play is accepted, and the transport
 ends STOPPED with TransportStatus ``ERROR_NO_CONTENT``.
 """

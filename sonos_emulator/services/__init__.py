@@ -60,7 +60,10 @@ class Call:
         raise UPnPError(402, f"{name} is not a boolean")
 
     def require_coordinator(self, code: int = MEMBER_ERROR) -> None:
-        """Group members refuse transport commands with 800, as real ones do."""
+        """Group members refuse transport commands with 800, as real ones do.
+
+        home-assistant/core#65772, node-red-contrib-sonos-plus#274.
+        """
         if not self.speaker.is_coordinator:
             raise UPnPError(code, "command not allowed on a group member")
 

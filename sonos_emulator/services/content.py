@@ -45,7 +45,7 @@ def Browse(call: Call) -> dict[str, object]:  # noqa: N802
         return _result(didl(*items), len(items), len(queue), update_id)
     if object_id.startswith(_EMPTY_CONTAINERS):
         return _result(didl(), 0, 0, update_id)
-    raise UPnPError(701, "no such object")
+    raise UPnPError(701, "no such object")  # ContentDirectory:1's code for it
 
 
 def _update_id(object_id: str, queue_update_id: int) -> int:

@@ -364,46 +364,43 @@ async def load(
     return str(body["id"])
 
 
-async def test_low_cannot_cut_high_and_waits_for_it(
-    household: Household, media_server: MediaServer, session: aiohttp.ClientSession
+@pytest.mark.parametrize(
+    ("priorities", "expected"),
+    [
+        # LOW cannot interrupt HIGH: it waits, then plays.
+        (("HIGH", "LOW"), [(0, "ACTIVE"), (0, "DONE"), (1, "ACTIVE"), (1, "DONE")]),
+        # HIGH cuts LOW at once; a young HIGH holds off another HIGH.
+        (
+            ("LOW", "HIGH", "HIGH"),
+            [
+                (0, "ACTIVE"),
+                (0, "INTERRUPTED"),
+                (1, "ACTIVE"),
+                (1, "DONE"),
+                (2, "ACTIVE"),
+                (2, "DONE"),
+            ],
+        ),
+    ],
+    ids=["low_waits_for_high", "high_cuts_low_young_high_holds"],
+)
+async def test_clip_priorities_as_sonos_documents_them(
+    household: Household,
+    media_server: MediaServer,
+    session: aiohttp.ClientSession,
+    priorities: tuple[str, ...],
+    expected: list[tuple[int, str]],
 ) -> None:
-    """Sonos's priority rules: LOW waits for HIGH, then plays; HIGH ends DONE."""
-    kitchen = playing_queue(household)
-    listener = await Listener(kitchen, session).subscribe()
-    high = await load(kitchen, session, media_server.url("chime_short.mp3"), "HIGH")
-    low = await load(kitchen, session, media_server.url("chime_short.mp3"), "LOW")
-
-    seen = [await listener.next() for _ in range(4)]
-
-    assert [(clip["id"], clip["status"]) for clip in seen] == [
-        (high, "ACTIVE"),
-        (high, "DONE"),
-        (low, "ACTIVE"),
-        (low, "DONE"),
-    ]
-    await listener.close()
-
-
-async def test_high_cuts_low_and_a_young_high_holds(
-    household: Household, media_server: MediaServer, session: aiohttp.ClientSession
-) -> None:
-    """HIGH cuts LOW at once; HIGH cuts HIGH only after 10 s, so it waits."""
+    """loadAudioClip's rules, as apps loading clips one after another see them."""
     kitchen = playing_queue(household)
     listener = await Listener(kitchen, session).subscribe()
     url = media_server.url("chime_short.mp3")
-    low = await load(kitchen, session, url, "LOW")
-    first = await load(kitchen, session, url, "HIGH")
-    second = await load(kitchen, session, url, "HIGH")
+    ids = [await load(kitchen, session, url, priority) for priority in priorities]
 
-    seen = [await listener.next() for _ in range(6)]
+    seen = [await listener.next() for _ in expected]
 
     assert [(clip["id"], clip["status"]) for clip in seen] == [
-        (low, "ACTIVE"),
-        (low, "INTERRUPTED"),
-        (first, "ACTIVE"),
-        (first, "DONE"),
-        (second, "ACTIVE"),
-        (second, "DONE"),
+        (ids[index], status) for index, status in expected
     ]
     await listener.close()
 

@@ -48,6 +48,16 @@ LAST_PLAYED = "sensor.morning_last_played"
 LAST_RESULT = "sensor.morning_last_result"
 NEXT_CHIME = "sensor.morning_next_chime"
 SCHEDULE = "sensor.morning_schedule"
+# Every entity of the chime Morning.
+MORNING_ENTITIES = (
+    PLAY_NOW,
+    CHIME_TIME,
+    ENABLED,
+    LAST_PLAYED,
+    LAST_RESULT,
+    SCHEDULE,
+    NEXT_CHIME,
+)
 
 pytestmark = pytest.mark.usefixtures("ha_server")
 
@@ -92,18 +102,7 @@ async def test_entities_of_a_zone_and_a_chime(
 
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert sorted(entity.entity_id for entity in entities) == sorted(
-        [
-            QUIET,
-            KITCHEN_CHIMES,
-            COOP_CHIMES,
-            PLAY_NOW,
-            CHIME_TIME,
-            ENABLED,
-            LAST_PLAYED,
-            LAST_RESULT,
-            SCHEDULE,
-            NEXT_CHIME,
-        ]
+        [QUIET, KITCHEN_CHIMES, COOP_CHIMES, *MORNING_ENTITIES]
     )
     # Living Room is no chime zone: it has no switch.
     assert not any("living_room_chimes" in entity.entity_id for entity in entities)
@@ -168,17 +167,9 @@ async def test_entities_of_a_zone_and_a_chime(
     assert chime_device.entry_type is DeviceEntryType.SERVICE
     assert chime_device.config_subentry_id == MORNING
     assert chime_device.via_device_id == household_device.id
-    assert {
-        device_of(hass, entity_id).id
-        for entity_id in (
-            CHIME_TIME,
-            ENABLED,
-            LAST_PLAYED,
-            LAST_RESULT,
-            SCHEDULE,
-            NEXT_CHIME,
-        )
-    } == {chime_device.id}
+    assert {device_of(hass, entity_id).id for entity_id in MORNING_ENTITIES} == {
+        chime_device.id
+    }
 
 
 async def test_every_entity_is_translated_and_has_an_icon(
@@ -447,15 +438,7 @@ async def test_chime_entities_follow_their_own_chime(
         ],
     )
     await set_up(hass, entry)
-    morning = {
-        PLAY_NOW,
-        CHIME_TIME,
-        ENABLED,
-        LAST_PLAYED,
-        LAST_RESULT,
-        SCHEDULE,
-        NEXT_CHIME,
-    }
+    morning = set(MORNING_ENTITIES)
     evening = {entity.replace("morning", "evening") for entity in morning}
 
     def reported() -> dict[str, datetime]:
@@ -507,15 +490,7 @@ async def test_unreadable_chime_is_unavailable(
     entry = household_entry(household, all_zones=True, subentries=[broken])
     manager = await set_up(hass, entry)
 
-    for entity_id in (
-        PLAY_NOW,
-        CHIME_TIME,
-        ENABLED,
-        LAST_PLAYED,
-        LAST_RESULT,
-        SCHEDULE,
-        NEXT_CHIME,
-    ):
+    for entity_id in MORNING_ENTITIES:
         assert state_of(hass, entity_id).state == "unavailable", entity_id
     assert "Morning has invalid settings" in caplog.text
     assert manager.next_fire(MORNING) is None

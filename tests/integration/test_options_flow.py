@@ -140,6 +140,29 @@ async def test_all_zones_on_then_off(
     assert [zone.name for zone in manager.chime_zones()] == ["Kitchen", "Living Room"]
 
 
+def stored_entry(
+    mock_entry: MockConfigEntry,
+    household: Household,
+    zones: tuple[str, ...],
+    *,
+    minor_version: int,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """The household as version 1.minor_version stored it, zones added one by one."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_entry.title,
+        unique_id=mock_entry.unique_id,
+        data=dict(mock_entry.data),
+        options=options or {},
+        version=1,
+        minor_version=minor_version,
+        subentries_data=[
+            cast(ConfigSubentryData, zone_subentry(household, name)) for name in zones
+        ],
+    )
+
+
 def zone_places(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> dict[str, set[str | None]]:
@@ -171,17 +194,12 @@ async def test_all_zones_on_then_off_lists_every_zone_alike(
     user renamed them; zones not chosen again leave no device behind.
     """
     uids = {speaker.name: speaker.uid for speaker in household.speakers}
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=mock_entry.title,
-        unique_id=mock_entry.unique_id,
-        data=dict(mock_entry.data),
-        options={CONF_ALL_ZONES: False},
+    entry = stored_entry(
+        mock_entry,
+        household,
+        ("Kitchen", "Living Room"),
         minor_version=2,
-        subentries_data=[
-            cast(ConfigSubentryData, zone_subentry(household, name))
-            for name in ("Kitchen", "Living Room")
-        ],
+        options={CONF_ALL_ZONES: False},
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -251,15 +269,12 @@ async def test_migration_takes_zones_added_into_all_zones(
 ) -> None:
     """1.1 kept zones added while All zones was on; 1.2 keeps them as part of all."""
     kitchen = household["Kitchen"].uid
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=mock_entry.title,
-        unique_id=mock_entry.unique_id,
-        data=dict(mock_entry.data),
-        options={CONF_ALL_ZONES: True},
-        version=1,
+    entry = stored_entry(
+        mock_entry,
+        household,
+        ("Kitchen",),
         minor_version=1,
-        subentries_data=[cast(ConfigSubentryData, zone_subentry(household, "Kitchen"))],
+        options={CONF_ALL_ZONES: True},
     )
     entry.add_to_hass(hass)
     # Registered under its subentry by the version that made it.
@@ -298,14 +313,7 @@ async def test_migration_keeps_zones_added_with_all_zones_off(
     hass: HomeAssistant, mock_entry: MockConfigEntry, household: Household
 ) -> None:
     """With All zones off, the zones added are the chime zones: nothing moves."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=mock_entry.title,
-        unique_id=mock_entry.unique_id,
-        data=dict(mock_entry.data),
-        minor_version=1,
-        subentries_data=[cast(ConfigSubentryData, zone_subentry(household, "Kitchen"))],
-    )
+    entry = stored_entry(mock_entry, household, ("Kitchen",), minor_version=1)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

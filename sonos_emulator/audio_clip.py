@@ -103,6 +103,12 @@ API_KEY = "123e4567-e89b-12d3-a456-426655440000"
 SUBPROTOCOL = "v1.api.smartspeaker.audio"
 PATH = "/websocket/api"
 INFO_PATH = "/api/v1/players/local/info"
+# Authentication switched on (Sonos app: Privacy & Security): "applies to
+# third-party integrations that use the Sonos cloud and local area network
+# (LAN) APIs" (Sonos support, "Adjust connection security settings"; off by
+# default). What a speaker answers a client without it is not reported: the
+# local API's own 401, which it gives a handshake without a key, stands in.
+LAN_AUTH_REFUSAL = "authentication required"
 NAMESPACE = "audioClip:1"
 SUPPORTED, UNSUPPORTED, NONE = "supported", "unsupported", "none"
 MODES = (SUPPORTED, UNSUPPORTED, NONE)
@@ -393,6 +399,8 @@ class ClipServer:
         for ``AUDIO_CLIP`` here. Without the API key a speaker answers 403
         ERROR_API_KEY_VALIDATION_FAILED, as a probe of an S2 One did.
         """
+        if self.speaker.lan_auth:
+            raise web.HTTPUnauthorized(text=LAN_AUTH_REFUSAL)
         if request.headers.get("X-Sonos-Api-Key") != API_KEY:
             return web.json_response(
                 {"errorCode": "ERROR_API_KEY_VALIDATION_FAILED"}, status=403
@@ -429,6 +437,8 @@ class ClipServer:
     # ------------------------------------------------------- websocket
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         """Check the handshake like a speaker, then answer commands."""
+        if self.speaker.lan_auth:
+            raise web.HTTPUnauthorized(text=LAN_AUTH_REFUSAL)
         if request.headers.get("X-Sonos-Api-Key") != API_KEY:
             raise web.HTTPUnauthorized(text="missing or unknown X-Sonos-Api-Key")
         offered = request.headers.get("Sec-WebSocket-Protocol", "")

@@ -115,6 +115,9 @@ class Speaker:
         # The household's UPnP setting (Sonos app: Account > Privacy and
         # Security > UPnP); off, port 1400 answers 403 (server._upnp_refused).
         self.upnp = True
+        # Authentication for the LAN APIs (same settings page): on, the local
+        # API on port 1443 refuses us (audio_clip.LAN_AUTH_REFUSAL).
+        self.lan_auth = False
         # A stereo pair or home theater this speaker leads (Household.bond).
         self.bond: Bond | None = None
         self.clip: Clip | None = None
@@ -222,6 +225,7 @@ class Speaker:
                 "audio_clip": self.audio_clip,
                 "model": self.model,
                 "upnp": self.upnp,
+                "lan_auth": self.lan_auth,
                 "clip": self.clip.describe(self.household) if self.clip else None,
                 "faults": self.faults.describe(),
             }
@@ -337,6 +341,11 @@ class Speaker:
         """Switch UPnP on or off, as the Sonos app does (the websocket stays)."""
         with self._lock:
             self.upnp = on
+
+    def set_lan_auth(self, on: bool) -> None:
+        """Switch the household's LAN API authentication on or off (UPnP stays)."""
+        with self._lock:
+            self.lan_auth = on
 
     def set_model(self, model: str) -> None:
         """Report another model (one of MODELS): names carry quirks, see audio_clip."""

@@ -14,7 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 from sonos_websocket import SonosWebsocket
-from sonos_websocket.exception import SonosWSConnectionError, Unsupported
+from sonos_websocket.exception import (
+    SonosWSConnectionError,
+    Unauthorized,
+    Unsupported,
+)
 
 from sonos_emulator import Household, Speaker, Track
 from sonos_emulator.audio_clip import API_KEY, CLIP_GROUP_PAUSE, SUBPROTOCOL
@@ -403,6 +407,25 @@ async def test_clip_priorities_as_sonos_documents_them(
         (ids[index], status) for index, status in expected
     ]
     await listener.close()
+
+
+# sonos-websocket 0.2.0 reads aiohttp's deprecated code of the refusal.
+@pytest.mark.filterwarnings("ignore:code property is deprecated:DeprecationWarning")
+async def test_lan_api_authentication_refuses_us(
+    household: Household, session: aiohttp.ClientSession
+) -> None:
+    """Authentication switched on: the local API refuses info and handshake."""
+    kitchen = household["Kitchen"]
+    kitchen.set_lan_auth(True)
+    async with session.get(
+        f"https://{kitchen.ip}:1443/api/v1/players/local/info",
+        headers={"X-Sonos-Api-Key": API_KEY},
+        ssl=False,
+    ) as response:
+        assert response.status == 401
+    with pytest.raises(Unauthorized):  # sonos-websocket's own word for it
+        await home_assistant(kitchen, session).play_clip("http://x/c.mp3")
+    assert soco(kitchen).volume == kitchen.volume  # UPnP still answers
 
 
 async def test_speaker_without_audio_clip_answers_global_error(

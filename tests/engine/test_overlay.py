@@ -312,22 +312,24 @@ def test_play_1_and_play_3_take_the_pause_way(
         assert state["track_number"] == before[speaker.name]["track_number"]
 
 
-MIXED = (*NAMES, "Porch", "Attic")
+MIXED = (*NAMES, "Porch", "Attic", "Study")
 
 
 def test_a_mixed_household_chimes_each_zone_its_way(
     household_factory: Callable[..., Household], engine_for, media_server
 ) -> None:
-    """A grouped Play:1, a stereo pair, a home theater, an S1 speaker and
-    Ones, in one call: each zone takes the way that is heard, and says why;
-    then a FLAC chime, which no speaker takes as a clip, pauses them all.
+    """A grouped Play:1, a stereo pair, a home theater, an S1 speaker, one
+    whose LAN API asks for authentication and Ones, in one call: each zone
+    takes the way that is heard, and says why; then a FLAC chime, which no
+    speaker takes as a clip, pauses them all.
     """
     household = household_factory(names=MIXED, models={"Living Room": "Sonos Play:1"})
     household.bond("Den", "pair")
     household.bond("Chicken Coop", "home_theater")
     household["Attic"].set_audio_clip("none")  # S1: no local API at all
+    household["Study"].set_lan_auth(True)
     at_work(household)
-    for name in ("Porch", "Attic"):
+    for name in ("Porch", "Attic", "Study"):
         household[name].set_queue(QUEUE)
         household[name].play_queue(track=1, position=10.0)
     settled(household)
@@ -341,6 +343,7 @@ def test_a_mixed_household_chimes_each_zone_its_way(
         "Chicken Coop": (ChimeMode.INTERRUPT, Reason.BONDED),
         "Porch": (ChimeMode.OVERLAY, None),
         "Attic": (ChimeMode.INTERRUPT, Reason.NO_CLIPS),
+        "Study": (ChimeMode.INTERRUPT, Reason.LAN_AUTH),
     }
     engine = engine_for(household)
 

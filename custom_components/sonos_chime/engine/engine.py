@@ -534,8 +534,12 @@ def _overlaid(
         if hearing(group) and all(s.zone.uid in able for s in hearing(group)):
             overlaid.append(group)
             continue
-        unable = [s.zone.name for s in hearing(group) if s.zone.uid not in able]
-        not_overlaid(group, Reason.NO_CLIPS, f"No clips on {', '.join(unable)}")
+        unable = [s.zone for s in hearing(group) if s.zone.uid not in able]
+        names = ", ".join(zone.name for zone in unable)
+        if any(zone.uid in clips.locked for zone in unable):
+            not_overlaid(group, Reason.LAN_AUTH, f"Authentication asked on {names}")
+        else:
+            not_overlaid(group, Reason.NO_CLIPS, f"No clips on {names}")
     for group in overlaid:
         group.chimed_by(ChimeMode.OVERLAY)
         for speaker in group.speakers:

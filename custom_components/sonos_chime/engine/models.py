@@ -68,6 +68,8 @@ class Reason(StrEnum):
     CLIP_FORMAT = "clip_format"
     # The speaker takes no clips (S1, no AUDIO_CLIP capability, no websocket).
     NO_CLIPS = "no_clips"
+    # Its local API asks for authentication (switched on in the Sonos app).
+    LAN_AUTH = "lan_auth"
     # Auto: a muted speaker of the group is unmuted for the chime to be heard.
     MUTED = "muted"
     # A model whose clips disturb the music (overlay.NO_OVERLAY_MODELS).
@@ -82,6 +84,7 @@ WAY_REASONS = frozenset(
     {
         Reason.CLIP_FORMAT,
         Reason.NO_CLIPS,
+        Reason.LAN_AUTH,
         Reason.MUTED,
         Reason.CLIP_MODEL,
         Reason.BONDED,

@@ -94,6 +94,8 @@ class OverlaySession:
         self._thread.start()
         self._session: aiohttp.ClientSession | None = None
         self._clips: dict[str, Clip] = {}
+        # Speakers whose local API asks for authentication, by uid.
+        self.locked: set[str] = set()
 
     def __enter__(self) -> OverlaySession:
         """Used as a context manager: close() runs whatever happens."""
@@ -164,6 +166,9 @@ class OverlaySession:
                     ssl=False,
                 ) as response,
             ):
+                if response.status == HTTPStatus.UNAUTHORIZED:
+                    # The household switched on Authentication for its LAN APIs.
+                    self.locked.add(zone.uid)
                 if response.status != HTTPStatus.OK:
                     _LOGGER.debug("No info from %s: %s", zone.name, response.status)
                     return False

@@ -24,6 +24,12 @@ SERVICE_PLAY: Final = "play"
 ATTR_MEDIA: Final = "media"
 ATTR_ZONES: Final = "zones"
 ATTR_VOLUME: Final = "volume"
+# Room volumes: a volume per zone name, or each speaker's own plus an offset
+# kept between a minimum and a maximum.
+ATTR_ZONE_VOLUMES: Final = "zone_volumes"
+ATTR_VOLUME_OFFSET: Final = "volume_offset"
+ATTR_VOLUME_MIN: Final = "volume_min"
+ATTR_VOLUME_MAX: Final = "volume_max"
 ATTR_TV: Final = "tv"
 ATTR_MODE: Final = "mode"
 ATTR_MESSAGE: Final = "message"

@@ -46,6 +46,10 @@ from .const import (
     ATTR_TTS_ENGINE,
     ATTR_TV,
     ATTR_VOLUME,
+    ATTR_VOLUME_MAX,
+    ATTR_VOLUME_MIN,
+    ATTR_VOLUME_OFFSET,
+    ATTR_ZONE_VOLUMES,
     ATTR_ZONES,
     DOMAIN,
     SERVICE_PLAY,
@@ -101,6 +105,10 @@ PLAY_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_TTS_ENGINE): cv.string,
         probatio.Optional(ATTR_ZONES): probatio.All(cv.ensure_list, [cv.string]),
         probatio.Optional(ATTR_VOLUME): probatio.Coerce(int),
+        probatio.Optional(ATTR_ZONE_VOLUMES): {cv.string: probatio.Coerce(int)},
+        probatio.Optional(ATTR_VOLUME_OFFSET): probatio.Coerce(int),
+        probatio.Optional(ATTR_VOLUME_MIN): probatio.Coerce(int),
+        probatio.Optional(ATTR_VOLUME_MAX): probatio.Coerce(int),
         # Choices are checked by the handler too, for a message that names them.
         probatio.Optional(ATTR_MODE, default=ChimeMode.INTERRUPT.value): cv.string,
         probatio.Optional(ATTR_TV, default=TvMode.SKIP.value): cv.string,
@@ -134,12 +142,16 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     entry = _async_get_entry(hass, call.data.get(ATTR_CONFIG_ENTRY_ID), targets)
 
     volume: int | None = call.data.get(ATTR_VOLUME)
-    if volume is not None and not 0 <= volume <= 100:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_volume",
-            translation_placeholders={"volume": str(volume)},
-        )
+    offset: int | None = call.data.get(ATTR_VOLUME_OFFSET)
+    low: int = call.data.get(ATTR_VOLUME_MIN, 0)
+    high: int = call.data.get(ATTR_VOLUME_MAX, 100)
+    by_name: dict[str, int] = call.data.get(ATTR_ZONE_VOLUMES, {})
+    for value in (volume, low, high, *by_name.values()):
+        _check_volume(value)
+    _check_volume_rules(volume, offset, low, high)
+    zone_volumes = dict(
+        zip(_zone_uids_by_name(entry, by_name), by_name.values(), strict=True)
+    )
 
     mode = _choice(call.data, ATTR_MODE, ChimeMode)
     tv = _choice(call.data, ATTR_TV, TvMode)
@@ -159,6 +171,9 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         followed_by=tuple(piece.as_chime_media() for piece in sequence[1:]),
         zones=tuple(zones) or None,
         volume=volume,
+        zone_volumes=zone_volumes,
+        volume_offset=offset,
+        volume_range=(low, high),
         tv=tv,
         mode=mode,
         title=sequence[0].title,
@@ -173,6 +188,38 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     )
     response: dict[str, Any] = result.as_dict()
     return response
+
+
+def _check_volume(volume: int | None) -> None:
+    """A volume a speaker takes, or a message that names it."""
+    if volume is not None and not 0 <= volume <= 100:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_volume",
+            translation_placeholders={"volume": str(volume)},
+        )
+
+
+def _check_volume_rules(
+    volume: int | None, offset: int | None, low: int, high: int
+) -> None:
+    """An offset that fits, a range that is not upside down, not two rules at once."""
+    if offset is not None and not -100 <= offset <= 100:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_volume_offset",
+            translation_placeholders={"offset": str(offset)},
+        )
+    if low > high:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_volume_range",
+            translation_placeholders={"low": str(low), "high": str(high)},
+        )
+    if volume is not None and offset is not None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="volume_and_offset"
+        )
 
 
 def _choice[E: StrEnum](data: Mapping[str, Any], key: str, kind: type[E]) -> E:

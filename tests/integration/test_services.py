@@ -82,6 +82,20 @@ async def test_an_unknown_zone_is_shown_beside_the_zones_there_are(
         ({"media": "file:///config/www/bell.mp3"}, "invalid_media_scheme"),
         ({"media": "bell.mp3", "volume": 101}, "invalid_volume"),
         ({"media": "bell.mp3", "volume": -1}, "invalid_volume"),
+        ({"media": "bell.mp3", "zone_volumes": {"Kitchen": 120}}, "invalid_volume"),
+        ({"media": "bell.mp3", "zone_volumes": {"Garage": 20}}, "unknown_zone"),
+        ({"media": "bell.mp3", "volume_offset": 150}, "invalid_volume_offset"),
+        ({"media": "bell.mp3", "volume_min": -5}, "invalid_volume"),
+        (
+            {
+                "media": "bell.mp3",
+                "volume_offset": 5,
+                "volume_min": 60,
+                "volume_max": 40,
+            },
+            "invalid_volume_range",
+        ),
+        ({"media": "bell.mp3", "volume": 30, "volume_offset": 5}, "volume_and_offset"),
         ({"media": "bell.mp3", "mode": "loud"}, "invalid_choice"),
         ({"media": "bell.mp3", "tv": "always"}, "invalid_choice"),
         ({"media": "../secrets.yaml"}, "invalid_media"),
@@ -324,6 +338,10 @@ async def test_action_description(hass: HomeAssistant) -> None:
         "tts_engine",
         "zones",
         "volume",
+        "zone_volumes",
+        "volume_offset",
+        "volume_min",
+        "volume_max",
         "tv",
         "mode",
         "config_entry_id",
@@ -395,3 +413,34 @@ def yaml_blocks(text: str) -> list[dict[str, Any]]:
     """Every YAML example of a text that is a mapping."""
     blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
     return [block for block in blocks if isinstance(block, dict)]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_room_volumes_from_the_action(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """A volume by zone name over the rest; or own volume plus an offset, capped.
+
+    The speakers report the volume each one played at, then their own again.
+    """
+    own = {"Chicken Coop": 8, "Kitchen": 30, "Living Room": 60}
+    for name, volume in own.items():
+        household[name].set_volume(volume)
+    household.clear_events()
+
+    def heard() -> dict[str, int]:
+        return {
+            speaker.name: next(
+                e["volume"] for e in speaker.events() if e["kind"] == "volume"
+            )
+            for speaker in household.speakers
+        }
+
+    await play(hass, media="bell.mp3", volume=25, zone_volumes={"kitchen": 40})
+    assert heard() == {"Chicken Coop": 25, "Kitchen": 40, "Living Room": 25}
+    assert {s.name: s.state()["volume"] for s in household.speakers} == own
+
+    household.clear_events()
+    await play(hass, media="bell.mp3", volume_offset=10, volume_min=12, volume_max=50)
+    assert heard() == {"Chicken Coop": 18, "Kitchen": 40, "Living Room": 50}
+    assert {s.name: s.state()["volume"] for s in household.speakers} == own

@@ -562,11 +562,14 @@ class _ClipChime:
         A speaker whose clip failed sits out the rest of the sequence.
         """
         volumes = {
-            speaker.zone.uid: self.request.volume
+            speaker.zone.uid: self.request.volume_for(
+                speaker.zone.uid, speaker.rendering.volume
+            )
             for group in self.groups
             for speaker in group.speakers
             if speaker.zone.uid not in self.request.exclude_uids
             and speaker.result.outcome is not Outcome.FAILED
+            and speaker.rendering is not None  # overlaid groups were all read
         }
         before = time.monotonic()
         errors = self.clips.start(volumes, piece.url)

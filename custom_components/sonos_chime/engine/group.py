@@ -339,7 +339,8 @@ class GroupChime:
         if speaker.rendering is None:
             return {}
         silence = speaker.zone.uid in self.request.exclude_uids
-        return speaker.rendering.chime_settings(self.request.volume, silence=silence)
+        volume = self.request.volume_for(speaker.zone.uid, speaker.rendering.volume)
+        return speaker.rendering.chime_settings(volume, silence=silence)
 
     def prepare_speaker(self, speaker: Speaker) -> None:
         """Make the chime audible on a speaker, or keep an excluded zone quiet."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -152,6 +153,12 @@ class ChimeRequest:
     zones: tuple[str, ...] | None = None
     zone_uids: tuple[str, ...] | None = None
     volume: int | None = None
+    # A volume of its own for some zones (uid: 0-100), over every other rule.
+    zone_volumes: Mapping[str, int] = field(default_factory=dict)
+    # Each speaker's own volume plus this (negative: minus), kept within
+    # volume_range: heard over loud music, never blasting a quiet room.
+    volume_offset: int | None = None
+    volume_range: tuple[int, int] = (0, 100)
     tv: TvMode = TvMode.SKIP
     title: str = "Chime"
     mode: ChimeMode = ChimeMode.INTERRUPT
@@ -165,10 +172,28 @@ class ChimeRequest:
         first = ChimeMedia(url=self.media_url, duration=self.duration, title=self.title)
         return (first, *self.followed_by)
 
+    def volume_for(self, uid: str, own: int) -> int | None:
+        """The volume a speaker plays the chime at; None leaves its own."""
+        if (volume := self.zone_volumes.get(uid)) is not None:
+            return volume
+        if self.volume_offset is not None:
+            low, high = self.volume_range
+            return max(low, min(high, own + self.volume_offset))
+        return self.volume
+
     def __post_init__(self) -> None:
         """Refuse values a speaker would reject halfway through a chime."""
-        if self.volume is not None and not 0 <= self.volume <= 100:
-            raise ValueError(f"volume must be 0-100, got {self.volume}")
+        for volume in (self.volume, *self.zone_volumes.values(), *self.volume_range):
+            if volume is not None and not 0 <= volume <= 100:
+                raise ValueError(f"volume must be 0-100, got {volume}")
+        if self.volume_range[0] > self.volume_range[1]:
+            raise ValueError(f"volume range {self.volume_range} is upside down")
+        if self.volume_offset is not None and not -100 <= self.volume_offset <= 100:
+            raise ValueError(
+                f"volume offset must be -100-100, got {self.volume_offset}"
+            )
+        if self.volume is not None and self.volume_offset is not None:
+            raise ValueError("a volume or an offset from each zone's own, not both")
         if self.zones is not None and self.zone_uids is not None:
             raise ValueError("zones are named or given by uid, not both")
         for piece in self.sequence:

@@ -36,6 +36,9 @@ def make_record(
         # chime's. Records saved before sequences have none.
         "followed_by": [piece.url for piece in request.followed_by],
         "volume": request.volume,
+        "zone_volumes": dict(request.zone_volumes),
+        "volume_offset": request.volume_offset,
+        "volume_range": list(request.volume_range),
         "exclude_uids": sorted(request.exclude_uids),
         "groups": [
             {
@@ -61,6 +64,10 @@ def record_request(record: Mapping[str, Any]) -> ChimeRequest:
     return ChimeRequest(
         media_url=record["media_url"],
         volume=record["volume"],
+        # Records saved before room volumes have none of these.
+        zone_volumes=record.get("zone_volumes", {}),
+        volume_offset=record.get("volume_offset"),
+        volume_range=tuple(record.get("volume_range", (0, 100))),
         exclude_uids=frozenset(record["exclude_uids"]),
         followed_by=tuple(ChimeMedia(url) for url in record.get("followed_by", ())),
     )

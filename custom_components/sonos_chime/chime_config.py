@@ -7,7 +7,7 @@ Enabled entities change, marked as known so that it reloads nothing.
 """
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
@@ -25,8 +25,12 @@ from .const import (
     CONF_TTS_ENGINE,
     CONF_TV,
     CONF_VOLUME,
+    CONF_VOLUME_MAX,
+    CONF_VOLUME_MIN,
+    CONF_VOLUME_OFFSET,
     CONF_WEEKDAYS,
     CONF_ZONE_UID,
+    CONF_ZONE_VOLUMES,
     CONF_ZONES,
     SUBENTRY_CHIME,
     SUBENTRY_ZONE,
@@ -52,14 +56,34 @@ class ChimeConfig:
     # Spoken after the chime, by this text-to-speech engine (None: the default).
     message: str | None = None
     tts_engine: str | None = None
+    # Room volumes (see ChimeRequest): by zone uid, or own volume plus offset.
+    zone_volumes: dict[str, int] = field(default_factory=dict)
+    volume_offset: int | None = None
+    volume_range: tuple[int, int] = (0, 100)
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
         """Raise ValueError (or KeyError) on data no flow would have stored."""
         data = subentry.data
         volume = data.get(CONF_VOLUME)
-        if volume is not None and not 0 <= int(volume) <= 100:
-            raise ValueError(f"Volume {volume} is out of range")
+        zone_volumes = {
+            str(uid): int(level)
+            for uid, level in (data.get(CONF_ZONE_VOLUMES) or {}).items()
+        }
+        offset = data.get(CONF_VOLUME_OFFSET)
+        volume_range = (
+            int(data.get(CONF_VOLUME_MIN, 0)),
+            int(data.get(CONF_VOLUME_MAX, 100)),
+        )
+        for level in (volume, *zone_volumes.values(), *volume_range):
+            if level is not None and not 0 <= int(level) <= 100:
+                raise ValueError(f"Volume {level} is out of range")
+        if offset is not None and not -100 <= int(offset) <= 100:
+            raise ValueError(f"Volume offset {offset} is out of range")
+        if offset is not None and volume is not None:
+            raise ValueError("A volume and a volume offset")
+        if volume_range[0] > volume_range[1]:
+            raise ValueError(f"Volume range {volume_range} is upside down")
         return cls(
             name=data.get(CONF_NAME) or subentry.title,
             media=data[CONF_MEDIA],
@@ -72,6 +96,9 @@ class ChimeConfig:
             mode=ChimeMode(data.get(CONF_MODE, ChimeMode.INTERRUPT)),
             message=data.get(CONF_MESSAGE) or None,
             tts_engine=data.get(CONF_TTS_ENGINE) or None,
+            zone_volumes=zone_volumes,
+            volume_offset=None if offset is None else int(offset),
+            volume_range=volume_range,
         )
 
 

@@ -37,6 +37,9 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    ObjectSelector,
+    ObjectSelectorConfig,
+    ObjectSelectorField,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -65,9 +68,13 @@ from .const import (
     CONF_TTS_ENGINE,
     CONF_TV,
     CONF_VOLUME,
+    CONF_VOLUME_MAX,
+    CONF_VOLUME_MIN,
+    CONF_VOLUME_OFFSET,
     CONF_WEEKDAYS,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
+    CONF_ZONE_VOLUMES,
     CONF_ZONES,
     DOMAIN,
     LOGGER,
@@ -666,7 +673,7 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
                     _zone_options(offered),
                     ChimeMode(current.get(CONF_MODE, ChimeMode.AUTO)),
                 ),
-                user_input if user_input is not None else current,
+                user_input if user_input is not None else _form_values(current),
             ),
             errors=errors,
         )
@@ -734,10 +741,11 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
                 data[CONF_TTS_ENGINE] = engine
         if (volume := user_input.get(CONF_VOLUME)) is not None:
             # Checked here, not by the selector, whose message shows a float.
-            if 0 <= volume <= 100 and float(volume).is_integer():
+            if _whole(volume, 0, 100):
                 data[CONF_VOLUME] = int(volume)
             else:
                 errors[CONF_VOLUME] = "invalid_volume"
+        _validate_room_volumes(user_input, data, errors)
         return data, errors
 
     async def _async_zones(
@@ -801,6 +809,45 @@ def _chime_schema(
                     step=1, unit_of_measurement="%", mode=NumberSelectorMode.BOX
                 )
             ),
+            # Room volumes: a list of (zone, volume), then a relative rule.
+            probatio.Optional(CONF_ZONE_VOLUMES): ObjectSelector(
+                ObjectSelectorConfig(
+                    fields={
+                        FIELD_ZONE: ObjectSelectorField(
+                            required=True,
+                            selector={"select": {"options": zones, "sort": False}},
+                        ),
+                        FIELD_VOLUME: ObjectSelectorField(
+                            required=True,
+                            selector={
+                                "number": {
+                                    "min": 0,
+                                    "max": 100,
+                                    "step": 1,
+                                    "mode": "box",
+                                    "unit_of_measurement": "%",
+                                }
+                            },
+                        ),
+                    },
+                    multiple=True,
+                    label_field=FIELD_ZONE,
+                    translation_key=CONF_ZONE_VOLUMES,
+                )
+            ),
+            probatio.Optional(CONF_VOLUME_OFFSET): NumberSelector(
+                NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX)
+            ),
+            probatio.Optional(CONF_VOLUME_MIN): NumberSelector(
+                NumberSelectorConfig(
+                    step=1, unit_of_measurement="%", mode=NumberSelectorMode.BOX
+                )
+            ),
+            probatio.Optional(CONF_VOLUME_MAX): NumberSelector(
+                NumberSelectorConfig(
+                    step=1, unit_of_measurement="%", mode=NumberSelectorMode.BOX
+                )
+            ),
             probatio.Optional(CONF_ZONES, default=[]): SelectSelector(
                 SelectSelectorConfig(options=zones, multiple=True, sort=False)
             ),
@@ -829,6 +876,68 @@ def _chime_schema(
             probatio.Required(CONF_ENABLED, default=True): BooleanSelector(),
         }
     )
+
+
+# The fields of one room volume in the form's list.
+FIELD_ZONE = "zone"
+FIELD_VOLUME = "volume"
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    """A whole number from low to high, as a number box may give it (a float)."""
+    return (
+        isinstance(value, int | float)
+        and low <= value <= high
+        and float(value).is_integer()
+    )
+
+
+def _validate_room_volumes(
+    user_input: Mapping[str, Any], data: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """A volume per zone, or an offset within a range: stored as the runtime reads it."""
+    zone_volumes: dict[str, int] = {}
+    for row in user_input.get(CONF_ZONE_VOLUMES) or []:
+        fields = row if isinstance(row, Mapping) else {}
+        uid, level = fields.get(FIELD_ZONE), fields.get(FIELD_VOLUME)
+        if (
+            isinstance(uid, str)
+            and isinstance(level, int | float)
+            and _whole(level, 0, 100)
+        ):
+            zone_volumes[uid] = int(level)
+            continue
+        errors[CONF_ZONE_VOLUMES] = "invalid_zone_volume"
+        break
+    if zone_volumes:
+        data[CONF_ZONE_VOLUMES] = zone_volumes
+    offset = user_input.get(CONF_VOLUME_OFFSET)
+    if offset is not None:
+        if not _whole(offset, -100, 100):
+            errors[CONF_VOLUME_OFFSET] = "invalid_volume_offset"
+        elif CONF_VOLUME in data:
+            errors[CONF_VOLUME_OFFSET] = "volume_and_offset"
+        else:
+            data[CONF_VOLUME_OFFSET] = int(offset)
+    for key, default in ((CONF_VOLUME_MIN, 0), (CONF_VOLUME_MAX, 100)):
+        if (level := user_input.get(key)) is None or level == default:
+            continue
+        if _whole(level, 0, 100):
+            data[key] = int(level)
+        else:
+            errors[key] = "invalid_volume"
+    if data.get(CONF_VOLUME_MIN, 0) > data.get(CONF_VOLUME_MAX, 100):
+        errors[CONF_VOLUME_MAX] = "volume_range"
+
+
+def _form_values(current: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored settings as the form shows them: room volumes as a list."""
+    values = dict(current)
+    if isinstance(stored := current.get(CONF_ZONE_VOLUMES), Mapping):
+        values[CONF_ZONE_VOLUMES] = [
+            {FIELD_ZONE: uid, FIELD_VOLUME: level} for uid, level in stored.items()
+        ]
+    return values
 
 
 class MinuteTimeSelector(TimeSelector):

@@ -52,6 +52,12 @@ CONF_ZONE_NAME: Final = "name"
 CONF_NAME: Final = "name"
 CONF_MEDIA: Final = "media"  # library file, /local/... path, URL or media-source id
 CONF_VOLUME: Final = "volume"  # 0-100, absent: leave volumes as they are
+# Room volumes: {zone uid: 0-100}, and each speaker's own plus an offset,
+# kept between a minimum and a maximum (ChimeRequest.volume_for).
+CONF_ZONE_VOLUMES: Final = "zone_volumes"
+CONF_VOLUME_OFFSET: Final = "volume_offset"
+CONF_VOLUME_MIN: Final = "volume_min"
+CONF_VOLUME_MAX: Final = "volume_max"
 CONF_ZONES: Final = "zones"  # zone uids; empty: every chime zone
 CONF_TIME: Final = "time"  # "HH:MM:SS", local time
 CONF_WEEKDAYS: Final = "weekdays"  # subset of schedule.WEEKDAYS

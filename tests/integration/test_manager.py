@@ -345,3 +345,33 @@ async def test_ui_changes_reload_own_changes_do_not(
         "Kitchen",
         "Living Room",
     ]
+
+
+async def test_a_chime_plays_each_room_at_its_volume(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """Saved room volumes reach the speakers; every one gets its own back."""
+    own = {"Chicken Coop": 8, "Kitchen": 30, "Living Room": 60}
+    for name, volume in own.items():
+        household[name].set_volume(volume)
+    chime = chime_subentry()
+    chime["data"] |= {
+        "zone_volumes": {household["Kitchen"].uid: 44},
+        "volume_offset": 10,
+        "volume_min": 12,
+        "volume_max": 50,
+    }
+    entry = household_entry(household, all_zones=True, subentries=[chime])
+    manager = await set_up(hass, entry)
+    household.clear_events()
+
+    await manager.async_play_chime(MORNING, trigger="button")
+
+    heard = {
+        speaker.name: next(
+            e["volume"] for e in speaker.events() if e["kind"] == "volume"
+        )
+        for speaker in household.speakers
+    }
+    assert heard == {"Chicken Coop": 18, "Kitchen": 44, "Living Room": 50}
+    assert {s.name: s.state()["volume"] for s in household.speakers} == own

@@ -34,9 +34,13 @@ from custom_components.sonos_chime.const import (
     CONF_TTS_ENGINE,
     CONF_TV,
     CONF_VOLUME,
+    CONF_VOLUME_MAX,
+    CONF_VOLUME_MIN,
+    CONF_VOLUME_OFFSET,
     CONF_WEEKDAYS,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
+    CONF_ZONE_VOLUMES,
     CONF_ZONES,
     DOMAIN,
     SUBENTRY_CHIME,
@@ -736,6 +740,113 @@ async def test_chime_volume_refused(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [saved] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert CONF_VOLUME not in saved.data
+
+
+async def test_chime_room_volumes(
+    hass: HomeAssistant, chiming_entry: MockConfigEntry, uids: dict[str, str]
+) -> None:
+    """Zone volumes as a list in the form, stored by zone; an offset in a range.
+
+    Reconfigure shows them as they were entered.
+    """
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    _, config = field(result, CONF_ZONE_VOLUMES)
+    assert config["multiple"] is True
+    assert config["label_field"] == "zone"
+    zone_choices = config["fields"]["zone"]["selector"]["select"]["options"]
+    assert [choice["label"] for choice in zone_choices] == [
+        "Chicken Coop",
+        "Kitchen",
+        "Living Room",
+    ]
+    rows = [
+        {"zone": uids["Kitchen"], "volume": 40.0},
+        {"zone": uids["Chicken Coop"], "volume": 15},
+    ]
+    result = await configure(
+        hass,
+        SUBENTRY_CHIME,
+        result,
+        {
+            CONF_NAME: "Bell",
+            CONF_MEDIA: "bell.mp3",
+            CONF_TIME: "07:00",
+            CONF_ZONE_VOLUMES: rows,
+            CONF_VOLUME_OFFSET: -5.0,
+            CONF_VOLUME_MIN: 10,
+            CONF_VOLUME_MAX: 45,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
+    assert chime.data[CONF_ZONE_VOLUMES] == {
+        uids["Kitchen"]: 40,
+        uids["Chicken Coop"]: 15,
+    }
+    assert (
+        chime.data[CONF_VOLUME_OFFSET],
+        chime.data[CONF_VOLUME_MIN],
+        chime.data[CONF_VOLUME_MAX],
+    ) == (-5, 10, 45)
+    config = chiming_entry.runtime_data.manager.chime_config(chime.subentry_id)
+    assert config is not None
+    assert (config.volume_offset, config.volume_range) == (-5, (10, 45))
+
+    result = await hass.config_entries.subentries.async_init(
+        (chiming_entry.entry_id, SUBENTRY_CHIME),
+        context={"source": "reconfigure", "subentry_id": chime.subentry_id},
+    )
+    assert suggested(result)[CONF_ZONE_VOLUMES] == [
+        {"zone": uids["Kitchen"], "volume": 40},
+        {"zone": uids["Chicken Coop"], "volume": 15},
+    ]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            {CONF_ZONE_VOLUMES: [{"zone": "ZONE", "volume": 20.5}]},
+            "invalid_zone_volume",
+        ),
+        ({CONF_VOLUME_OFFSET: 150}, "invalid_volume_offset"),
+        ({CONF_VOLUME_OFFSET: 5, CONF_VOLUME: 30}, "volume_and_offset"),
+        ({CONF_VOLUME_MIN: 60, CONF_VOLUME_MAX: 40}, "volume_range"),
+        ({CONF_VOLUME_MIN: 101}, "invalid_volume"),
+    ],
+)
+async def test_chime_room_volumes_refused(
+    hass: HomeAssistant,
+    chiming_entry: MockConfigEntry,
+    uids: dict[str, str],
+    case: tuple[dict[str, Any], str],
+) -> None:
+    """Each rule that cannot hold is refused on its field, in words."""
+    entered, error = case
+    chime = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
+    if CONF_ZONE_VOLUMES in entered:
+        [row] = entered[CONF_ZONE_VOLUMES]
+        entered = {CONF_ZONE_VOLUMES: [row | {"zone": uids["Kitchen"]}]}
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure(hass, SUBENTRY_CHIME, result, chime | entered)
+    assert result["type"] is FlowResultType.FORM
+    assert list(result["errors"].values()) == [error]
+    assert subentries(chiming_entry, SUBENTRY_CHIME) == []
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[{"zone": "RINCON_nowhere", "volume": 20}], [{"volume": 20}], [{"zone": "Z"}]],
+)
+async def test_chime_room_volume_rows_the_selector_refuses(
+    hass: HomeAssistant, chiming_entry: MockConfigEntry, rows: list[dict[str, Any]]
+) -> None:
+    """A zone not offered, or a row without zone or volume, never reaches the chime."""
+    chime = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
+    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    with pytest.raises(InvalidData):
+        await configure(hass, SUBENTRY_CHIME, result, chime | {CONF_ZONE_VOLUMES: rows})
+    assert subentries(chiming_entry, SUBENTRY_CHIME) == []
 
 
 # ----------------------------------------------------------------- reconfigure

@@ -21,6 +21,7 @@ from .const import (
     CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
+    CONF_QUIET_HOURS,
     CONF_TIME,
     CONF_TTS_ENGINE,
     CONF_TV,
@@ -32,6 +33,8 @@ from .const import (
     CONF_ZONE_UID,
     CONF_ZONE_VOLUMES,
     CONF_ZONES,
+    QUIET_CHOICES,
+    QUIET_HOLD,
     SUBENTRY_CHIME,
     SUBENTRY_ZONE,
 )
@@ -60,6 +63,8 @@ class ChimeConfig:
     zone_volumes: dict[str, int] = field(default_factory=dict)
     volume_offset: int | None = None
     volume_range: tuple[int, int] = (0, 100)
+    # In the household's quiet hours: QUIET_HOLD or QUIET_NIGHT_VOLUME.
+    quiet_hours: str = QUIET_HOLD
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
@@ -99,7 +104,15 @@ class ChimeConfig:
             zone_volumes=zone_volumes,
             volume_offset=None if offset is None else int(offset),
             volume_range=volume_range,
+            quiet_hours=_choice(data.get(CONF_QUIET_HOURS, QUIET_HOLD), QUIET_CHOICES),
         )
+
+
+def _choice(value: Any, choices: tuple[str, ...]) -> str:
+    """One of the choices; ValueError for anything else."""
+    if value not in choices:
+        raise ValueError(f"{value!r} is none of {choices}")
+    return str(value)
 
 
 def _snapshot(entry: SonosChimeConfigEntry) -> dict[str, Any]:

@@ -64,6 +64,10 @@ from .const import (
     CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
+    CONF_NIGHT_VOLUME,
+    CONF_QUIET_END,
+    CONF_QUIET_HOURS,
+    CONF_QUIET_START,
     CONF_TIME,
     CONF_TTS_ENGINE,
     CONF_TV,
@@ -78,6 +82,8 @@ from .const import (
     CONF_ZONES,
     DOMAIN,
     LOGGER,
+    QUIET_CHOICES,
+    QUIET_HOLD,
     SUBENTRY_CHIME,
     SUBENTRY_ZONE,
 )
@@ -414,30 +420,50 @@ def _zone_subentry_data(zone: Zone) -> ConfigSubentryData:
 
 
 class SonosChimeOptionsFlow(OptionsFlow):
-    """Whether every zone of the household chimes, present and future."""
+    """Whether every zone of the household chimes, and its quiet hours."""
+
+    def __init__(self) -> None:
+        """No quiet hours entered yet."""
+        super().__init__()
+        self._quiet: dict[str, Any] = {}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """One switch: all zones, or only the zones added one by one."""
+        """All zones, or only the zones added one by one; quiet hours."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            self._quiet, errors = _quiet_hours_options(user_input)
             all_zones = user_input[CONF_ALL_ZONES]
-            if all_zones or _zone_subentry_uids(self.config_entry):
-                return self._async_save(all_zones=all_zones)
-            # Off with no zone added would leave every chime silent.
-            if _loaded(self.config_entry) is not None:
-                return await self.async_step_zones()
-            errors[CONF_ALL_ZONES] = "entry_not_loaded"
+            if not errors:
+                if all_zones or _zone_subentry_uids(self.config_entry):
+                    return self._async_save(all_zones=all_zones)
+                # Off with no zone added would leave every chime silent.
+                if _loaded(self.config_entry) is not None:
+                    return await self.async_step_zones()
+                errors[CONF_ALL_ZONES] = "entry_not_loaded"
+        options = self.config_entry.options
         schema = probatio.Schema(
             {
                 probatio.Required(
-                    CONF_ALL_ZONES,
-                    default=self.config_entry.options.get(CONF_ALL_ZONES, False),
-                ): BooleanSelector()
+                    CONF_ALL_ZONES, default=options.get(CONF_ALL_ZONES, False)
+                ): BooleanSelector(),
+                probatio.Optional(CONF_QUIET_START): MinuteTimeSelector(),
+                probatio.Optional(CONF_QUIET_END): MinuteTimeSelector(),
+                probatio.Optional(CONF_NIGHT_VOLUME): NumberSelector(
+                    NumberSelectorConfig(
+                        step=1, unit_of_measurement="%", mode=NumberSelectorMode.BOX
+                    )
+                ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input if user_input is not None else options
+            ),
+            errors=errors,
+        )
 
     async def async_step_zones(
         self, user_input: dict[str, Any] | None = None
@@ -480,13 +506,45 @@ class SonosChimeOptionsFlow(OptionsFlow):
         Saved before the zone subentries go, so the reload their removal
         starts already sees every zone chime.
         """
-        options = {**self.config_entry.options, CONF_ALL_ZONES: all_zones}
+        options = {
+            key: value
+            for key, value in self.config_entry.options.items()
+            if key not in QUIET_OPTIONS
+        }
+        options |= {CONF_ALL_ZONES: all_zones, **self._quiet}
         if all_zones:
             self.hass.config_entries.async_update_entry(
                 self.config_entry, options=options
             )
             async_release_zone_subentries(self.hass, self.config_entry)
         return self.async_create_entry(data=options)
+
+
+QUIET_OPTIONS = (CONF_QUIET_START, CONF_QUIET_END, CONF_NIGHT_VOLUME)
+
+
+def _quiet_hours_options(
+    user_input: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Quiet hours as the options store them (none: no window), or the errors."""
+    start, end = user_input.get(CONF_QUIET_START), user_input.get(CONF_QUIET_END)
+    volume = user_input.get(CONF_NIGHT_VOLUME)
+    options: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if bool(start) != bool(end):
+        errors[CONF_QUIET_END if start else CONF_QUIET_START] = "quiet_hours_half"
+    elif start and end:
+        first, last = cv.time(start), cv.time(end)
+        if first == last:
+            errors[CONF_QUIET_END] = "quiet_hours_empty"
+        options[CONF_QUIET_START] = first.strftime("%H:%M:00")
+        options[CONF_QUIET_END] = last.strftime("%H:%M:00")
+    if volume is not None:
+        if _whole(volume, 0, 100):
+            options[CONF_NIGHT_VOLUME] = int(volume)
+        else:
+            errors[CONF_NIGHT_VOLUME] = "invalid_volume"
+    return options, errors
 
 
 @callback
@@ -733,6 +791,7 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             CONF_WEEKDAYS: [day for day in WEEKDAYS if day in selected],
             CONF_TV: user_input[CONF_TV],
             CONF_MODE: user_input[CONF_MODE],
+            CONF_QUIET_HOURS: user_input.get(CONF_QUIET_HOURS, QUIET_HOLD),
             CONF_ENABLED: user_input[CONF_ENABLED],
         }
         if message:
@@ -858,6 +917,11 @@ def _chime_schema(
                     multiple=True,
                     translation_key=CONF_WEEKDAYS,
                     sort=False,
+                )
+            ),
+            probatio.Required(CONF_QUIET_HOURS, default=QUIET_HOLD): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(QUIET_CHOICES), translation_key=CONF_QUIET_HOURS
                 )
             ),
             probatio.Required(CONF_TV, default=TvMode.SKIP.value): SelectSelector(

@@ -27,6 +27,8 @@ ATTR_VOLUME: Final = "volume"
 # Room volumes: a volume per zone name, or each speaker's own plus an offset
 # kept between a minimum and a maximum.
 ATTR_ZONE_VOLUMES: Final = "zone_volumes"
+# Plays as asked in quiet hours too (else at the household's night volume).
+ATTR_URGENT: Final = "urgent"
 ATTR_VOLUME_OFFSET: Final = "volume_offset"
 ATTR_VOLUME_MIN: Final = "volume_min"
 ATTR_VOLUME_MAX: Final = "volume_max"
@@ -39,6 +41,16 @@ DEFAULT_TITLE: Final = "Chime"
 
 # Main entry option: every zone of the household is a chime zone, present and future.
 CONF_ALL_ZONES: Final = "all_zones"
+# Quiet hours (household options): a daily window, and the volume chimes
+# that play on in it take; per chime, whether it holds or plays on.
+CONF_QUIET_START: Final = "quiet_start"
+CONF_QUIET_END: Final = "quiet_end"
+CONF_NIGHT_VOLUME: Final = "night_volume"
+CONF_QUIET_HOURS: Final = "quiet_hours"
+# A chime's choice in quiet hours: hold back, or play at the night volume.
+QUIET_HOLD: Final = "hold"
+QUIET_NIGHT_VOLUME: Final = "night_volume"
+QUIET_CHOICES: Final = (QUIET_HOLD, QUIET_NIGHT_VOLUME)
 
 # Subentry types.
 SUBENTRY_ZONE: Final = "zone"

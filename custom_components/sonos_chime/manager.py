@@ -23,7 +23,14 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from .chime_config import ChimeConfig, HouseholdConfig
-from .const import CONF_ENABLED, CONF_TIME, DOMAIN, EVENT_CHIME_PLAYED, LOGGER
+from .const import (
+    CONF_ENABLED,
+    CONF_TIME,
+    DOMAIN,
+    EVENT_CHIME_PLAYED,
+    LOGGER,
+    QUIET_HOLD,
+)
 from .data import SonosChimeConfigEntry
 from .engine import (
     ChimeEngine,
@@ -38,6 +45,7 @@ from .guard import async_get_guard
 from .helpers import async_reason_words, translate_chime_errors
 from .issues import HouseholdRepairs
 from .media import ENGINE_GONE, async_resolve_media, async_resolve_message
+from .quiet_hours import QuietHours
 from .recovery import ChimeRecordStore
 from .schedule import HouseholdSchedules
 
@@ -172,6 +180,13 @@ class ChimeManager:
             self.hass, signal_chime_updated(self.entry.entry_id, chime_id)
         )
 
+    def quiet_hours_now(self) -> QuietHours | None:
+        """The household's quiet hours, when they are on now."""
+        window = QuietHours.from_options(self.entry.options)
+        if window is None or not window.active(dt_util.now()):
+            return None
+        return window
+
     @property
     def quiet(self) -> bool:
         """Whether scheduled chimes are held back (the household's Quiet switch)."""
@@ -279,8 +294,14 @@ class ChimeManager:
             if not config.enabled:
                 LOGGER.debug("Chime %s is disabled, not playing", config.name)
                 return None
+            window = self.quiet_hours_now()
+            if window is not None and config.quiet_hours == QUIET_HOLD:
+                LOGGER.debug("Quiet hours: holding back chime %s", config.name)
+                return None
+        else:
+            window = None  # Play now plays as the chime is, at any hour
         try:
-            return await self._async_play_config(subentry_id, config, trigger)
+            return await self._async_play_config(subentry_id, config, trigger, window)
         except HomeAssistantError as err:
             if err.translation_key != "chime_failed_on_every_zone":
                 # Refused before any speaker: no result was recorded yet.
@@ -288,7 +309,11 @@ class ChimeManager:
             raise
 
     async def _async_play_config(
-        self, subentry_id: str, config: ChimeConfig, trigger: Trigger
+        self,
+        subentry_id: str,
+        config: ChimeConfig,
+        trigger: Trigger,
+        quiet: QuietHours | None = None,
     ) -> ChimeResult:
         """The chime's media (its message if it can be spoken) on its zones."""
         try:
@@ -342,6 +367,8 @@ class ChimeManager:
             title=config.name,
             followed_by=followed_by,
         )
+        if quiet is not None:
+            request = quiet.quieten(request)
         return await self.async_play(
             request,
             trigger=trigger,

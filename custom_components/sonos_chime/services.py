@@ -45,6 +45,7 @@ from .const import (
     ATTR_MODE,
     ATTR_TTS_ENGINE,
     ATTR_TV,
+    ATTR_URGENT,
     ATTR_VOLUME,
     ATTR_VOLUME_MAX,
     ATTR_VOLUME_MIN,
@@ -109,6 +110,7 @@ PLAY_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_VOLUME_OFFSET): probatio.Coerce(int),
         probatio.Optional(ATTR_VOLUME_MIN): probatio.Coerce(int),
         probatio.Optional(ATTR_VOLUME_MAX): probatio.Coerce(int),
+        probatio.Optional(ATTR_URGENT, default=False): cv.boolean,
         # Choices are checked by the handler too, for a message that names them.
         probatio.Optional(ATTR_MODE, default=ChimeMode.INTERRUPT.value): cv.string,
         probatio.Optional(ATTR_TV, default=TvMode.SKIP.value): cv.string,
@@ -178,8 +180,11 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         mode=mode,
         title=sequence[0].title,
     )
+    manager = entry.runtime_data.manager
+    if not call.data[ATTR_URGENT] and (window := manager.quiet_hours_now()):
+        request = window.quieten(request)
     # The manager keeps zones switched off out, and tells automations.
-    result = await entry.runtime_data.manager.async_play(
+    result = await manager.async_play(
         request,
         trigger="action",
         zone_uids=zone_uids,

@@ -39,6 +39,7 @@ from .test_manager import (
 
 COMPONENT = Path(__file__).parents[2] / "custom_components" / "sonos_chime"
 QUIET = "switch.chicken_coop_kitchen_living_room_quiet"
+QUIET_HOURS = "binary_sensor.chicken_coop_kitchen_living_room_quiet_hours"
 KITCHEN_CHIMES = "switch.kitchen_chimes"
 COOP_CHIMES = "switch.chicken_coop_chimes"
 PLAY_NOW = "button.morning_play_now"
@@ -102,13 +103,14 @@ async def test_entities_of_a_zone_and_a_chime(
 
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert sorted(entity.entity_id for entity in entities) == sorted(
-        [QUIET, KITCHEN_CHIMES, COOP_CHIMES, *MORNING_ENTITIES]
+        [QUIET, QUIET_HOURS, KITCHEN_CHIMES, COOP_CHIMES, *MORNING_ENTITIES]
     )
     # Living Room is no chime zone: it has no switch.
     assert not any("living_room_chimes" in entity.entity_id for entity in entities)
 
     expected = {
         QUIET: ("off", "Chicken Coop, Kitchen, Living Room Quiet"),
+        QUIET_HOURS: ("off", "Chicken Coop, Kitchen, Living Room Quiet hours"),
         KITCHEN_CHIMES: ("on", "Kitchen Chimes"),
         COOP_CHIMES: ("on", "Chicken Coop Chimes"),
         PLAY_NOW: ("unknown", "Morning Play now"),
@@ -140,6 +142,7 @@ async def test_entities_of_a_zone_and_a_chime(
     }
     assert subentries == {
         QUIET: None,
+        QUIET_HOURS: None,
         KITCHEN_CHIMES: "zone_kitchen",
         COOP_CHIMES: "zone_chicken_coop",
         PLAY_NOW: MORNING,
@@ -181,7 +184,7 @@ async def test_every_entity_is_translated_and_has_an_icon(
     await set_up(hass, entry)
 
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert len(entities) == 11
+    assert len(entities) == 12
     for entity in entities:
         assert entity.translation_key is not None, entity.entity_id
         assert entity.translation_key in strings["entity"][entity.domain]

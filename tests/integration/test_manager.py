@@ -43,6 +43,7 @@ def household_entry(
     subentries: Iterable[dict[str, Any]] = (),
     all_zones: bool = False,
     entry_id: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> MockConfigEntry:
     """The emulated household: zone subentries by name, then any others."""
     return MockConfigEntry(
@@ -50,7 +51,7 @@ def household_entry(
         title="Chicken Coop, Kitchen, Living Room",
         unique_id=household.household_id,
         data={CONF_HOSTS: [household.speakers[0].ip]},
-        options={CONF_ALL_ZONES: all_zones},
+        options={CONF_ALL_ZONES: all_zones, **(options or {})},
         subentries_data=[
             *(zone_subentry(household, name) for name in zones),
             *subentries,

@@ -15,6 +15,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
+    CONF_NIGHT_VOLUME,
+    CONF_QUIET_END,
+    CONF_QUIET_START,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
     CONF_ZONES,
@@ -54,7 +57,10 @@ async def open_options(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
     assert strings[f"{step}.data.{CONF_ALL_ZONES}"] == "All zones, present and future"
     await assert_translated(hass, result)
     assert [marker.schema for marker in result["data_schema"].schema] == [
-        CONF_ALL_ZONES
+        CONF_ALL_ZONES,
+        CONF_QUIET_START,
+        CONF_QUIET_END,
+        CONF_NIGHT_VOLUME,
     ]
     return result
 
@@ -70,9 +76,9 @@ async def configure(hass: HomeAssistant, result: Any, user_input: Any) -> Any:
 
 
 def default(result: Any) -> bool:
-    """What the switch shows when the form opens."""
-    [marker] = result["data_schema"].schema
-    return marker.default()
+    """What the All zones switch shows when the form opens."""
+    marker = next(iter(result["data_schema"].schema))
+    return bool(marker.default())
 
 
 def zones_added(entry: MockConfigEntry) -> list[str]:

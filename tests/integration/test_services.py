@@ -342,6 +342,7 @@ async def test_action_description(hass: HomeAssistant) -> None:
         "volume_offset",
         "volume_min",
         "volume_max",
+        "urgent",
         "tv",
         "mode",
         "config_entry_id",

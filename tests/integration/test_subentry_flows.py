@@ -30,6 +30,7 @@ from custom_components.sonos_chime.const import (
     CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
+    CONF_QUIET_HOURS,
     CONF_TIME,
     CONF_TTS_ENGINE,
     CONF_TV,
@@ -422,6 +423,7 @@ async def test_chime_add(
         CONF_WEEKDAYS: ["mon", "fri", "sat"],
         CONF_TV: "interrupt",
         CONF_MODE: "overlay",
+        CONF_QUIET_HOURS: "hold",
         CONF_ENABLED: False,
     }
     assert isinstance(chime.data[CONF_VOLUME], int)
@@ -448,6 +450,7 @@ async def test_chime_add_defaults(
         CONF_WEEKDAYS: ALL_WEEKDAYS,
         CONF_TV: "skip",
         CONF_MODE: "auto",  # over the music where the speakers can
+        CONF_QUIET_HOURS: "hold",
         CONF_ENABLED: True,
     }
 
@@ -938,6 +941,7 @@ async def test_chime_reconfigure(
         CONF_WEEKDAYS: ["sat", "sun"],
         CONF_TV: "interrupt",
         CONF_MODE: "interrupt",
+        CONF_QUIET_HOURS: "hold",
         CONF_ENABLED: False,
     }
 
@@ -992,6 +996,7 @@ async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
     assert dict(chime.data) == CHIME | {
         CONF_ZONES: [GONE_UID, uids["Kitchen"]],
         CONF_MODE: "interrupt",
+        CONF_QUIET_HOURS: "hold",
     }
 
 
@@ -1011,7 +1016,10 @@ async def test_chime_reconfigure_errors_then_recover(
         CONF_MEDIA: "media_not_found",
         CONF_WEEKDAYS: "no_weekdays",
     }
-    assert suggested(result) == entered | {CONF_MODE: "interrupt"}
+    assert suggested(result) == entered | {
+        CONF_MODE: "interrupt",
+        CONF_QUIET_HOURS: "hold",
+    }
     assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before
 
     result = await configure(
@@ -1027,6 +1035,7 @@ async def test_chime_reconfigure_errors_then_recover(
         CONF_MEDIA: "/local/sonos_chime/bell.mp3",
         CONF_WEEKDAYS: ["wed"],
         CONF_MODE: "interrupt",
+        CONF_QUIET_HOURS: "hold",
     }
 
 

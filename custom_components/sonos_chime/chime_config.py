@@ -21,6 +21,7 @@ from .const import (
     CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
+    CONF_ONLY_OCCUPIED,
     CONF_QUIET_HOURS,
     CONF_TIME,
     CONF_TTS_ENGINE,
@@ -65,6 +66,8 @@ class ChimeConfig:
     volume_range: tuple[int, int] = (0, 100)
     # In the household's quiet hours: QUIET_HOLD or QUIET_NIGHT_VOLUME.
     quiet_hours: str = QUIET_HOLD
+    # Only zones whose area is occupied, where a sensor there tells.
+    only_occupied: bool = False
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
@@ -105,6 +108,7 @@ class ChimeConfig:
             volume_offset=None if offset is None else int(offset),
             volume_range=volume_range,
             quiet_hours=_choice(data.get(CONF_QUIET_HOURS, QUIET_HOLD), QUIET_CHOICES),
+            only_occupied=bool(data.get(CONF_ONLY_OCCUPIED, False)),
         )
 
 

@@ -65,6 +65,7 @@ from .const import (
     CONF_MODE,
     CONF_NAME,
     CONF_NIGHT_VOLUME,
+    CONF_ONLY_OCCUPIED,
     CONF_QUIET_END,
     CONF_QUIET_HOURS,
     CONF_QUIET_START,
@@ -792,6 +793,7 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             CONF_TV: user_input[CONF_TV],
             CONF_MODE: user_input[CONF_MODE],
             CONF_QUIET_HOURS: user_input.get(CONF_QUIET_HOURS, QUIET_HOLD),
+            CONF_ONLY_OCCUPIED: user_input.get(CONF_ONLY_OCCUPIED, False),
             CONF_ENABLED: user_input[CONF_ENABLED],
         }
         if message:
@@ -937,6 +939,7 @@ def _chime_schema(
                     translation_key=CONF_MODE,
                 )
             ),
+            probatio.Required(CONF_ONLY_OCCUPIED, default=False): BooleanSelector(),
             probatio.Required(CONF_ENABLED, default=True): BooleanSelector(),
         }
     )

@@ -29,6 +29,7 @@ ATTR_VOLUME: Final = "volume"
 ATTR_ZONE_VOLUMES: Final = "zone_volumes"
 # Plays as asked in quiet hours too (else at the household's night volume).
 ATTR_URGENT: Final = "urgent"
+ATTR_ONLY_OCCUPIED: Final = "only_occupied"
 ATTR_VOLUME_OFFSET: Final = "volume_offset"
 ATTR_VOLUME_MIN: Final = "volume_min"
 ATTR_VOLUME_MAX: Final = "volume_max"
@@ -47,6 +48,8 @@ CONF_QUIET_START: Final = "quiet_start"
 CONF_QUIET_END: Final = "quiet_end"
 CONF_NIGHT_VOLUME: Final = "night_volume"
 CONF_QUIET_HOURS: Final = "quiet_hours"
+# Only zones whose area is occupied (occupancy.py): a chime's and an action's.
+CONF_ONLY_OCCUPIED: Final = "only_occupied"
 # A chime's choice in quiet hours: hold back, or play at the night volume.
 QUIET_HOLD: Final = "hold"
 QUIET_NIGHT_VOLUME: Final = "night_volume"

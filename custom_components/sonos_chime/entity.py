@@ -1,17 +1,17 @@
 """Entities of a household, of its chime zones and of its chimes."""
 
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .chime_config import ChimeConfig
-from .const import DOMAIN, SONOS_DOMAIN
+from .const import DOMAIN
 from .data import SonosChimeConfigEntry
 from .engine import Zone
+from .helpers import sonos_device
 from .manager import ChimeManager, signal_chime_updated
 
 MANUFACTURER = "Sonos"
@@ -51,17 +51,6 @@ def _under_household(manager: ChimeManager, info: DeviceInfo) -> DeviceInfo:
     if manager.household_device_id is not None:
         info["via_device_id"] = manager.household_device_id
     return info
-
-
-def sonos_device(hass: HomeAssistant, uid: str) -> dr.DeviceEntry | None:
-    """The device Home Assistant's Sonos integration made for this speaker."""
-    for device in dr.async_get(hass).async_get_devices(
-        identifiers={(SONOS_DOMAIN, uid)}
-    ):
-        owner = hass.config_entries.async_get_entry(device.config_entry_id)
-        if owner is not None and owner.domain == SONOS_DOMAIN:
-            return device
-    return None
 
 
 class SonosChimeEntity(Entity):

@@ -6,9 +6,10 @@ import ipaddress
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_translations
 
-from .const import DOMAIN
+from .const import DOMAIN, SONOS_DOMAIN
 from .engine import (
     ChimeError,
     HouseholdBusyError,
@@ -127,3 +128,14 @@ async def async_reason_words(hass: HomeAssistant) -> dict[str, str]:
         reason.value: words.get(prefix + reason.value, reason.value.replace("_", " "))
         for reason in Reason
     }
+
+
+def sonos_device(hass: HomeAssistant, uid: str) -> dr.DeviceEntry | None:
+    """The device Home Assistant's Sonos integration made for this speaker."""
+    for device in dr.async_get(hass).async_get_devices(
+        identifiers={(SONOS_DOMAIN, uid)}
+    ):
+        owner = hass.config_entries.async_get_entry(device.config_entry_id)
+        if owner is not None and owner.domain == SONOS_DOMAIN:
+            return device
+    return None

@@ -45,6 +45,7 @@ from .guard import async_get_guard
 from .helpers import async_reason_words, translate_chime_errors
 from .issues import HouseholdRepairs
 from .media import ENGINE_GONE, async_resolve_media, async_resolve_message
+from .occupancy import async_unoccupied
 from .quiet_hours import QuietHours
 from .recovery import ChimeRecordStore
 from .schedule import HouseholdSchedules
@@ -376,6 +377,7 @@ class ChimeManager:
             zone_uids=targets,
             message=config.message is not None,
             message_error=message_error,
+            only_occupied=config.only_occupied,
         )
 
     async def async_play(
@@ -387,8 +389,12 @@ class ChimeManager:
         zone_uids: Sequence[str] | None = None,
         message: bool = False,
         message_error: str | None = None,
+        only_occupied: bool = False,
     ) -> ChimeResult:
         """Chime, keeping out every chime zone whose Chimes switch is off.
+
+        With only_occupied, zones whose area has occupancy sensors, none on,
+        are kept out too, and said to be unoccupied.
 
         zone_uids, when given, replaces the request's zone names with those of
         the zones as the household names them now. With message, the pieces
@@ -398,6 +404,11 @@ class ChimeManager:
         """
         disabled = frozenset(
             zone.uid for zone in self.chime_zones() if not self.zone_enabled(zone.uid)
+        )
+        unoccupied = frozenset(
+            async_unoccupied(self.hass, self.entry.entry_id, self.household.zones)
+            if only_occupied
+            else ()
         )
         LOGGER.debug(
             "Chiming (%s) on %s: %s, zones %s, switched off %s",
@@ -411,7 +422,7 @@ class ChimeManager:
             self._async_chime(
                 request,
                 None if zone_uids is None else tuple(zone_uids),
-                disabled,
+                (disabled, unoccupied),
                 _Outcome(trigger, chime_id, message, message_error),
             ),
             f"{DOMAIN} chime on {self.entry.title}",
@@ -436,7 +447,7 @@ class ChimeManager:
         self,
         request: ChimeRequest,
         zone_uids: tuple[str, ...] | None,
-        disabled: frozenset[str],
+        kept_out: tuple[frozenset[str], frozenset[str]],
         outcome: _Outcome,
     ) -> ChimeResult:
         """The household held from the first pause until every zone is back.
@@ -449,9 +460,11 @@ class ChimeManager:
         """
         guard = async_get_guard(self.hass)
         async with guard.hold(self.household.household_id, self.engine.busy_timeout):
+            disabled, unoccupied = kept_out
             result = await self.hass.async_add_executor_job(
-                self._chime, request, zone_uids, disabled
+                self._chime, request, zone_uids, disabled | unoccupied
             )
+            _said_unoccupied(result, unoccupied - disabled)
             await self.records.async_clear()
             self._async_record(result, request, outcome)
         return result
@@ -566,6 +579,13 @@ class ChimeManager:
         )
         if chime_id is not None and chime is not None:
             self._async_updated(chime_id)
+
+
+def _said_unoccupied(result: ChimeResult, uids: frozenset[str]) -> None:
+    """Zones kept out for their empty area say so, not that they were excluded."""
+    for zone in result.skipped:
+        if zone.uid in uids and zone.reason is Reason.EXCLUDED:
+            zone.reason, zone.detail = Reason.UNOCCUPIED, "No one in its area"
 
 
 def _failed_everywhere(result: ChimeResult, words: dict[str, str]) -> str | None:

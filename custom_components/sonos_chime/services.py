@@ -43,6 +43,7 @@ from .const import (
     ATTR_MEDIA,
     ATTR_MESSAGE,
     ATTR_MODE,
+    ATTR_ONLY_OCCUPIED,
     ATTR_TTS_ENGINE,
     ATTR_TV,
     ATTR_URGENT,
@@ -111,6 +112,7 @@ PLAY_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_VOLUME_MIN): probatio.Coerce(int),
         probatio.Optional(ATTR_VOLUME_MAX): probatio.Coerce(int),
         probatio.Optional(ATTR_URGENT, default=False): cv.boolean,
+        probatio.Optional(ATTR_ONLY_OCCUPIED, default=False): cv.boolean,
         # Choices are checked by the handler too, for a message that names them.
         probatio.Optional(ATTR_MODE, default=ChimeMode.INTERRUPT.value): cv.string,
         probatio.Optional(ATTR_TV, default=TvMode.SKIP.value): cv.string,
@@ -190,6 +192,7 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         zone_uids=zone_uids,
         # A message after a chime: the answer says whether it was spoken.
         message=len(sequence) > 1,
+        only_occupied=call.data[ATTR_ONLY_OCCUPIED],
     )
     response: dict[str, Any] = result.as_dict()
     return response

@@ -14,7 +14,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import CONF_ZONE_UID, DOMAIN, LOGGER, SONOS_DOMAIN, SUBENTRY_ZONE
 from .data import SonosChimeConfigEntry
-from .entity import sonos_device
+from .helpers import sonos_device
 
 
 @callback

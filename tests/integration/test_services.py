@@ -343,6 +343,7 @@ async def test_action_description(hass: HomeAssistant) -> None:
         "volume_min",
         "volume_max",
         "urgent",
+        "only_occupied",
         "tv",
         "mode",
         "config_entry_id",

@@ -30,6 +30,7 @@ from custom_components.sonos_chime.const import (
     CONF_MESSAGE,
     CONF_MODE,
     CONF_NAME,
+    CONF_ONLY_OCCUPIED,
     CONF_QUIET_HOURS,
     CONF_TIME,
     CONF_TTS_ENGINE,
@@ -424,6 +425,7 @@ async def test_chime_add(
         CONF_TV: "interrupt",
         CONF_MODE: "overlay",
         CONF_QUIET_HOURS: "hold",
+        CONF_ONLY_OCCUPIED: False,
         CONF_ENABLED: False,
     }
     assert isinstance(chime.data[CONF_VOLUME], int)
@@ -451,6 +453,7 @@ async def test_chime_add_defaults(
         CONF_TV: "skip",
         CONF_MODE: "auto",  # over the music where the speakers can
         CONF_QUIET_HOURS: "hold",
+        CONF_ONLY_OCCUPIED: False,
         CONF_ENABLED: True,
     }
 
@@ -942,6 +945,7 @@ async def test_chime_reconfigure(
         CONF_TV: "interrupt",
         CONF_MODE: "interrupt",
         CONF_QUIET_HOURS: "hold",
+        CONF_ONLY_OCCUPIED: False,
         CONF_ENABLED: False,
     }
 
@@ -997,6 +1001,7 @@ async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
         CONF_ZONES: [GONE_UID, uids["Kitchen"]],
         CONF_MODE: "interrupt",
         CONF_QUIET_HOURS: "hold",
+        CONF_ONLY_OCCUPIED: False,
     }
 
 
@@ -1019,6 +1024,7 @@ async def test_chime_reconfigure_errors_then_recover(
     assert suggested(result) == entered | {
         CONF_MODE: "interrupt",
         CONF_QUIET_HOURS: "hold",
+        CONF_ONLY_OCCUPIED: False,
     }
     assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before
 
@@ -1036,6 +1042,7 @@ async def test_chime_reconfigure_errors_then_recover(
         CONF_WEEKDAYS: ["wed"],
         CONF_MODE: "interrupt",
         CONF_QUIET_HOURS: "hold",
+        CONF_ONLY_OCCUPIED: False,
     }
 
 

@@ -44,6 +44,8 @@ class Reason(StrEnum):
     TRANSITIONING = "transitioning"
     TV_SOURCE = "tv_source"
     LINE_IN_SOURCE = "line_in_source"
+    # Left out by the caller: nobody is in the zone's area (an exclude_uid).
+    UNOCCUPIED = "unoccupied"
     # The speaker could not be asked, or refused.
     UNREACHABLE = "unreachable"
     # UPnP switched off in the Sonos app: HTTP 403 to every UPnP request

@@ -69,8 +69,8 @@ command with a globalError ERROR_COMMAND_FAILED; ``null`` heals.
 
 The server runs aiohttp in its own thread and event loop and is started and
 stopped with the speaker's HTTP server. TLS uses one self-signed certificate
-per household, made at first use with ``cryptography`` and kept only in
-memory (the PEM files live in a temporary directory just long enough to be
+for every speaker of the process (:func:`tls_context`), made at first use
+with ``cryptography`` and kept only in memory (the PEM files live in a temporary directory just long enough to be
 loaded).
 """
 
@@ -78,7 +78,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 import datetime
-import ipaddress
+import functools
 import itertools
 import json
 from pathlib import Path
@@ -87,7 +87,6 @@ import tempfile
 import threading
 import time
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from aiohttp import WSMsgType, web
 
@@ -175,36 +174,26 @@ def should_listen(speaker: Speaker) -> bool:
 
 
 # ------------------------------------------------------------------- TLS
-_TLS: WeakKeyDictionary[Household, ssl.SSLContext] = WeakKeyDictionary()
-_TLS_LOCK = threading.Lock()
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The server context every emulated speaker serves (clients do not verify it).
+
+    Made once per process, at first use: a test runner can make it before any
+    test freezes the clock, as cryptography takes no datetime a freezer swapped.
+    """
+    return _self_signed()
 
 
-def tls_context(household: Household) -> ssl.SSLContext:
-    """The household's server context (made once; clients do not verify it)."""
-    with _TLS_LOCK:
-        context = _TLS.get(household)
-        if context is None:
-            context = _TLS[household] = _self_signed(household)
-        return context
-
-
-def _self_signed(household: Household) -> ssl.SSLContext:
-    """A fresh EC key and certificate naming every speaker address."""
+def _self_signed() -> ssl.SSLContext:
+    """A fresh EC key and certificate for the emulator's speakers."""
     from cryptography import x509  # noqa: PLC0415 - only needed for wss
     from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
     from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
     from cryptography.x509.oid import NameOID  # noqa: PLC0415
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(
-                NameOID.COMMON_NAME, f"{household.household_id} (emulated)"
-            )
-        ]
-    )
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Sonos (emulated)")])
     now = datetime.datetime.now(datetime.UTC)
-    addresses = [x509.IPAddress(ipaddress.ip_address(sp.ip)) for sp in household]
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -213,7 +202,6 @@ def _self_signed(household: Household) -> ssl.SSLContext:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=3650))
-        .add_extension(x509.SubjectAlternativeName(addresses), critical=False)
         .sign(key, hashes.SHA256())
     )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -363,7 +351,7 @@ class ClipServer:
             self._runner,
             self.speaker.ip,
             self.speaker.household.ws_port,
-            ssl_context=tls_context(self.speaker.household),
+            ssl_context=tls_context(),
             reuse_address=True,
         )
         await site.start()

@@ -14,7 +14,7 @@ import pytest_socket
 from soco import SoCo
 from soco.core import soco_reset
 
-from sonos_emulator import DEFAULT_NAMES, Household
+from sonos_emulator import DEFAULT_NAMES, Household, audio_clip
 
 MEDIA_DIR = Path(__file__).parent / "media"
 
@@ -23,6 +23,14 @@ MEDIA_DIR = Path(__file__).parent / "media"
 EMULATOR_NET = os.environ.get("SONOS_EMULATOR_NET", "127.0.0")
 # scan_network probes the whole /27, .0 included.
 EMULATOR_HOSTS = ["127.0.0.1", *(f"{EMULATOR_NET}.{n}" for n in range(32))]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Make the speakers' TLS certificate before any test freezes the clock.
+
+    Frozen, the clock's datetime class is one cryptography will not take.
+    """
+    audio_clip.tls_context()
 
 
 def _reset_soco() -> None:

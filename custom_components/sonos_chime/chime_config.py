@@ -8,7 +8,7 @@ Enabled entities change, marked as known so that it reloads nothing.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentry
@@ -20,9 +20,12 @@ from .const import (
     CONF_MEDIA,
     CONF_MESSAGE,
     CONF_MODE,
+    CONF_MORE_TIMES,
     CONF_NAME,
     CONF_ONLY_OCCUPIED,
     CONF_QUIET_HOURS,
+    CONF_REPEAT_MINUTES,
+    CONF_REPEAT_UNTIL,
     CONF_TIME,
     CONF_TTS_ENGINE,
     CONF_TV,
@@ -68,6 +71,20 @@ class ChimeConfig:
     quiet_hours: str = QUIET_HOLD
     # Only zones whose area is occupied, where a sensor there tells.
     only_occupied: bool = False
+    # More times of day; a repeat every N minutes from at until repeat_until.
+    more_times: tuple[time, ...] = ()
+    repeat_minutes: int | None = None
+    repeat_until: time | None = None
+
+    def times(self) -> tuple[time, ...]:
+        """Every time of day it plays at, in order, each once."""
+        found = {self.at, *self.more_times}
+        if self.repeat_minutes and self.repeat_until is not None:
+            moment = datetime.combine(date.min, self.at)
+            last = datetime.combine(date.min, self.repeat_until)
+            while (moment := moment + timedelta(minutes=self.repeat_minutes)) <= last:
+                found.add(moment.time())
+        return tuple(sorted(found))
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChimeConfig:
@@ -109,7 +126,29 @@ class ChimeConfig:
             volume_range=volume_range,
             quiet_hours=_choice(data.get(CONF_QUIET_HOURS, QUIET_HOLD), QUIET_CHOICES),
             only_occupied=bool(data.get(CONF_ONLY_OCCUPIED, False)),
+            more_times=tuple(
+                time.fromisoformat(value) for value in data.get(CONF_MORE_TIMES) or ()
+            ),
+            repeat_minutes=_repeat(data.get(CONF_REPEAT_MINUTES)),
+            repeat_until=None
+            if not data.get(CONF_REPEAT_UNTIL)
+            else time.fromisoformat(data[CONF_REPEAT_UNTIL]),
         )
+
+
+# A repeat more often than this would chime over itself.
+MIN_REPEAT_MINUTES = 1
+MAX_REPEAT_MINUTES = 720
+
+
+def _repeat(value: Any) -> int | None:
+    """Minutes between repeats, or None; ValueError out of range."""
+    if value is None:
+        return None
+    minutes = int(value)
+    if not MIN_REPEAT_MINUTES <= minutes <= MAX_REPEAT_MINUTES:
+        raise ValueError(f"Repeat every {minutes} minutes is out of range")
+    return minutes
 
 
 def _choice(value: Any, choices: tuple[str, ...]) -> str:

@@ -6,7 +6,7 @@ of it; the options say whether every zone, present and future, is a chime zone.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
+from datetime import time, timedelta
 import re
 from types import MappingProxyType
 from typing import Any, cast, override
@@ -56,6 +56,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.network import is_host_valid
 import probatio
 
+from .chime_config import MAX_REPEAT_MINUTES, MIN_REPEAT_MINUTES
 from .const import (
     CONF_ALL_ZONES,
     CONF_ENABLED,
@@ -63,12 +64,15 @@ from .const import (
     CONF_MEDIA,
     CONF_MESSAGE,
     CONF_MODE,
+    CONF_MORE_TIMES,
     CONF_NAME,
     CONF_NIGHT_VOLUME,
     CONF_ONLY_OCCUPIED,
     CONF_QUIET_END,
     CONF_QUIET_HOURS,
     CONF_QUIET_START,
+    CONF_REPEAT_MINUTES,
+    CONF_REPEAT_UNTIL,
     CONF_TIME,
     CONF_TTS_ENGINE,
     CONF_TV,
@@ -807,6 +811,7 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
             else:
                 errors[CONF_VOLUME] = "invalid_volume"
         _validate_room_volumes(user_input, data, errors)
+        _validate_more_times(user_input, data, errors)
         return data, errors
 
     async def _async_zones(
@@ -913,6 +918,20 @@ def _chime_schema(
                 SelectSelectorConfig(options=zones, multiple=True, sort=False)
             ),
             probatio.Required(CONF_TIME): MinuteTimeSelector(),
+            # More times: each plays once a day; a repeat from the time on.
+            probatio.Optional(CONF_MORE_TIMES): TextSelector(
+                TextSelectorConfig(multiple=True)
+            ),
+            probatio.Optional(CONF_REPEAT_MINUTES): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_REPEAT_MINUTES,
+                    max=MAX_REPEAT_MINUTES,
+                    step=1,
+                    unit_of_measurement="min",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            probatio.Optional(CONF_REPEAT_UNTIL): MinuteTimeSelector(),
             probatio.Required(CONF_WEEKDAYS, default=list(WEEKDAYS)): SelectSelector(
                 SelectSelectorConfig(
                     options=list(WEEKDAYS),
@@ -995,6 +1014,43 @@ def _validate_room_volumes(
             errors[key] = "invalid_volume"
     if data.get(CONF_VOLUME_MIN, 0) > data.get(CONF_VOLUME_MAX, 100):
         errors[CONF_VOLUME_MAX] = "volume_range"
+
+
+def _validate_more_times(
+    user_input: Mapping[str, Any], data: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """More times as "HH:MM:SS", in order; a repeat needs its minutes and an end."""
+    times: set[str] = set()
+    for text in user_input.get(CONF_MORE_TIMES) or []:
+        if not str(text).strip():
+            continue
+        try:
+            times.add(cv.time(str(text).strip()).strftime("%H:%M:%S"))
+        except probatio.Invalid:
+            errors[CONF_MORE_TIMES] = "invalid_time"
+            break
+    if times:
+        data[CONF_MORE_TIMES] = sorted(times)
+    minutes, until = (
+        user_input.get(CONF_REPEAT_MINUTES),
+        user_input.get(CONF_REPEAT_UNTIL),
+    )
+    if minutes is None and not until:
+        return
+    if minutes is None or not until:
+        errors[CONF_REPEAT_UNTIL if minutes is not None else CONF_REPEAT_MINUTES] = (
+            "repeat_half"
+        )
+        return
+    if not _whole(minutes, MIN_REPEAT_MINUTES, MAX_REPEAT_MINUTES):
+        errors[CONF_REPEAT_MINUTES] = "invalid_repeat"
+        return
+    end = cv.time(until)
+    if CONF_TIME in data and end <= time.fromisoformat(data[CONF_TIME]):
+        errors[CONF_REPEAT_UNTIL] = "repeat_until_before"
+        return
+    data[CONF_REPEAT_MINUTES] = int(minutes)
+    data[CONF_REPEAT_UNTIL] = end.strftime("%H:%M:00")
 
 
 def _form_values(current: Mapping[str, Any]) -> dict[str, Any]:

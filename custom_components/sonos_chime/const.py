@@ -74,6 +74,11 @@ CONF_VOLUME_OFFSET: Final = "volume_offset"
 CONF_VOLUME_MIN: Final = "volume_min"
 CONF_VOLUME_MAX: Final = "volume_max"
 CONF_ZONES: Final = "zones"  # zone uids; empty: every chime zone
+# More times of day (["HH:MM:SS"]), and a repeat every N minutes from the
+# chime's time until another: every one a scheduled time of its own.
+CONF_MORE_TIMES: Final = "more_times"
+CONF_REPEAT_MINUTES: Final = "repeat_minutes"
+CONF_REPEAT_UNTIL: Final = "repeat_until"
 CONF_TIME: Final = "time"  # "HH:MM:SS", local time
 CONF_WEEKDAYS: Final = "weekdays"  # subset of schedule.WEEKDAYS
 CONF_TV: Final = "tv"  # engine.TvMode value

@@ -234,7 +234,8 @@ class ChimeManager:
         """Persist a new time and reschedule the chime at once, without a reload."""
         at = at.replace(microsecond=0, tzinfo=None)
         self.config.async_persist(subentry_id, CONF_TIME, at.isoformat())
-        self.schedules.async_move(subentry_id, at)
+        if (config := self.chime_config(subentry_id)) is not None:
+            self.schedules.async_move(subentry_id, config)
         self._async_updated(subentry_id)
 
     @callback

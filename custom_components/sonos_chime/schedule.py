@@ -1,7 +1,7 @@
-"""Chime schedules: one point-in-time timer per chime, armed by the DST rule.
+"""Chime schedules: one point-in-time timer per time of a chime, by the DST rule.
 
-A chime plays at its wall-clock time in the instance's time zone, on the
-weekdays chosen (none: never), at most once per local date. Its timer is armed
+A chime plays at each of its wall-clock times in the instance's time zone, on
+the weekdays chosen (none: never), each time at most once per local date. Its timer is armed
 at the instant the rule below gives for its next play, and armed again for the
 play after that when it fires. Daylight saving time:
 
@@ -44,6 +44,7 @@ WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SEARCH_DAYS: Final = 9
 
 PLAYED_STORE_VERSION: Final = 1
+PLAYED_STORE_MINOR_VERSION: Final = 2
 
 # An async def, or a @callback run in the loop; as everywhere in Home Assistant,
 # a plain function would run in the executor.
@@ -257,16 +258,40 @@ class ChimeSchedule:
         self._hass.async_run_hass_job(self._job, dt_util.as_local(point))
 
 
+class _PlayedStore(Store[dict[str, Any]]):
+    """1.2 keeps a date per time of each chime; 1.1 kept one, with its time."""
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        if old_minor_version < PLAYED_STORE_MINOR_VERSION:
+            chimes = old_data.get("chimes") or {}
+            old_data = {
+                "chimes": {
+                    chime_id: {str(record["time"]): str(record["date"])}
+                    for chime_id, record in chimes.items()
+                    if isinstance(record, dict) and {"date", "time"} <= set(record)
+                }
+            }
+        return old_data
+
+
 def played_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """The local date each chime of a household last played for, by time."""
-    return Store(hass, PLAYED_STORE_VERSION, f"{DOMAIN}.{entry_id}.played")
+    return _PlayedStore(
+        hass,
+        PLAYED_STORE_VERSION,
+        f"{DOMAIN}.{entry_id}.played",
+        minor_version=PLAYED_STORE_MINOR_VERSION,
+    )
 
 
 class HouseholdSchedules:
-    """A household's armed chimes, and the date each last played for.
+    """A household's armed chimes, one schedule per time of day of each.
 
-    The date is saved with the time it played at: a chime moved to another
-    time may play again that day, as without a restart.
+    Each time plays once per local date ("once per scheduled time"). The
+    date each last played for is kept by its time over a restart: a chime
+    moved to another time may play again that day, as without a restart.
     """
 
     def __init__(
@@ -280,8 +305,8 @@ class HouseholdSchedules:
         self._entry = entry
         self._action = action
         self._store = played_store(hass, entry.entry_id)
-        self._schedules: dict[str, ChimeSchedule] = {}
-        # Per chime: the date it last played for and at which time, as stored.
+        self._schedules: dict[str, dict[time, ChimeSchedule]] = {}
+        # Per chime: the local date each of its times last played for.
         self._played: dict[str, dict[str, str]] = {}
 
     async def async_load(self, chime_ids: Iterable[str]) -> None:
@@ -289,76 +314,84 @@ class HouseholdSchedules:
         stored = await self._store.async_load() or {}
         chimes = set(chime_ids)
         self._played = {
-            chime_id: record
+            chime_id: {str(at): str(day) for at, day in record.items()}
             for chime_id, record in (stored.get("chimes") or {}).items()
             if chime_id in chimes and isinstance(record, dict)
         }
 
     def next_fire(self, chime_id: str) -> datetime | None:
-        """When the chime plays next; None when not armed or on no weekday."""
-        schedule = self._schedules.get(chime_id)
-        return None if schedule is None else schedule.next_fire()
+        """When the chime plays next, at any of its times; None when not armed."""
+        fires = [
+            fire
+            for schedule in self._schedules.get(chime_id, {}).values()
+            if (fire := schedule.next_fire()) is not None
+        ]
+        return min(fires, default=None)
 
     @callback
     def async_arm(self, chime_id: str, config: ChimeConfig) -> None:
-        """Arm one chime; a bad weekday stays logged, never raised."""
+        """Arm one chime at each of its times; a bad weekday stays logged."""
         if chime_id in self._schedules:
             return
+        schedules: dict[time, ChimeSchedule] = {}
         try:
-            schedule = ChimeSchedule(
-                self._hass,
-                at=config.at,
-                weekdays=config.weekdays,
-                action=partial(self._action, chime_id),
-                played_on=self._played_on(chime_id, config.at),
-                on_played=partial(self._async_played, chime_id),
-            )
+            for at in config.times():
+                schedules[at] = ChimeSchedule(
+                    self._hass,
+                    at=at,
+                    weekdays=config.weekdays,
+                    action=partial(self._action, chime_id),
+                    played_on=self._played_on(chime_id, at),
+                    on_played=partial(self._async_played, chime_id, at),
+                )
         except (TypeError, ValueError) as err:
             LOGGER.error("Chime %s cannot be scheduled: %s", config.name, err)
             return
-        schedule.async_start()
-        self._schedules[chime_id] = schedule
+        for schedule in schedules.values():
+            schedule.async_start()
+        self._schedules[chime_id] = schedules
 
     @callback
     def async_disarm(self, chime_id: str) -> None:
-        """Stop one chime; its played date stays for when it is armed again."""
-        if (schedule := self._schedules.pop(chime_id, None)) is not None:
+        """Stop one chime; its played dates stay for when it is armed again."""
+        for schedule in self._schedules.pop(chime_id, {}).values():
             schedule.async_stop()
 
     @callback
     def async_stop(self) -> None:
         """Leave no timer behind."""
-        for schedule in self._schedules.values():
-            schedule.async_stop()
-        self._schedules.clear()
+        for chime_id in list(self._schedules):
+            self.async_disarm(chime_id)
 
     @callback
-    def async_move(self, chime_id: str, at: time) -> None:
-        """At its new time the chime may play again today, as the schedule says."""
-        if self._played.pop(chime_id, None) is not None:
+    def async_move(self, chime_id: str, config: ChimeConfig) -> None:
+        """Its times changed: at a new one the chime may play again today."""
+        times = {at.replace(microsecond=0).isoformat() for at in config.times()}
+        played = self._played.get(chime_id, {})
+        if kept := {at: day for at, day in played.items() if at in times}:
+            self._played[chime_id] = kept
+        else:
+            self._played.pop(chime_id, None)
+        if kept != played:
             self._async_save()
-        if (schedule := self._schedules.get(chime_id)) is not None:
-            schedule.async_update(at=at)
+        if chime_id in self._schedules:
+            self.async_disarm(chime_id)
+            self.async_arm(chime_id, config)
 
     def _played_on(self, chime_id: str, at: time) -> date | None:
-        """The date the chime played for before a restart, at this same time."""
+        """The date this time of the chime played for before a restart."""
         record = self._played.get(chime_id) or {}
-        if record.get("time") != at.replace(microsecond=0).isoformat():
-            return None
         try:
-            return date.fromisoformat(record["date"])
+            return date.fromisoformat(record[at.replace(microsecond=0).isoformat()])
         except KeyError, TypeError, ValueError:
             return None
 
     @callback
-    def _async_played(self, chime_id: str, day: date) -> None:
+    def _async_played(self, chime_id: str, at: time, day: date) -> None:
         """Keep the date over a restart: the clock may show the time again."""
-        if (schedule := self._schedules.get(chime_id)) is None:
+        if at not in self._schedules.get(chime_id, {}):
             return
-        self._played[chime_id] = {
-            "date": day.isoformat(),
-            "time": schedule.at.isoformat(),
-        }
+        self._played.setdefault(chime_id, {})[at.isoformat()] = day.isoformat()
         self._async_save()
 
     @callback

@@ -496,7 +496,7 @@ async def test_once_per_date_survives_a_restart(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert hass_storage[played_key(entry)]["data"] == {
-        "chimes": {MORNING: {"date": "2026-01-05", "time": "07:00:00"}}
+        "chimes": {MORNING: {"07:00:00": "2026-01-05"}}
     }
     freezer.move_to(local(MONDAY, time(6, 55)))
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -513,11 +513,15 @@ async def test_once_per_date_survives_a_restart(
 @pytest.mark.parametrize(
     ("stored", "plays"),
     [
-        ({"date": "2026-01-05", "time": "07:00:00"}, False),
+        # Stored by 1.1, one date and its time: migrated to 1.2.
+        ((1, {"date": "2026-01-05", "time": "07:00:00"}), False),
         # It played at another time: the chime was moved since, as on the same day.
-        ({"date": "2026-01-05", "time": "06:30:00"}, True),
-        ({"date": "2026-01-04", "time": "07:00:00"}, True),
-        ({"date": "not a date", "time": "07:00:00"}, True),
+        ((1, {"date": "2026-01-05", "time": "06:30:00"}), True),
+        ((1, {"date": "2026-01-04", "time": "07:00:00"}), True),
+        ((1, {"date": "not a date", "time": "07:00:00"}), True),
+        # 1.2: a date per time.
+        ((2, {"07:00:00": "2026-01-05", "12:00:00": "2026-01-04"}), False),
+        ((2, {"07:00:00": "2026-01-04"}), True),
     ],
 )
 async def test_date_played_before_the_restart(
@@ -526,17 +530,18 @@ async def test_date_played_before_the_restart(
     household: Household,
     hass_storage: dict[str, Any],
     *,
-    stored: dict[str, str],
+    stored: tuple[int, dict[str, str]],
     plays: bool,
 ) -> None:
-    """Home Assistant starts with what the last run stored."""
+    """Home Assistant starts with what the last run stored, by whichever version."""
     freezer.move_to(local(MONDAY, time(6, 55)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    minor_version, record = stored
     hass_storage[played_key(entry)] = {
         "version": 1,
-        "minor_version": 1,
+        "minor_version": minor_version,
         "key": played_key(entry),
-        "data": {"chimes": {MORNING: stored}},
+        "data": {"chimes": {MORNING: record}},
     }
     await set_up(hass, entry)
     events = capture_events(hass)

@@ -14,7 +14,6 @@ from homeassistant.util import dt as dt_util
 
 from .data import SonosChimeConfigEntry
 from .entity import HouseholdEntity
-from .quiet_hours import QuietHours
 
 PARALLEL_UPDATES = 0
 
@@ -37,10 +36,6 @@ class QuietHoursSensor(HouseholdEntity, BinarySensorEntity):
     _unsub_change: CALLBACK_TYPE | None = None
 
     @property
-    def _window(self) -> QuietHours | None:
-        return QuietHours.from_options(self.manager.entry.options)
-
-    @property
     @override
     def is_on(self) -> bool:
         """Whether scheduled chimes keep quiet now."""
@@ -50,7 +45,7 @@ class QuietHoursSensor(HouseholdEntity, BinarySensorEntity):
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """The window and the night volume, as set under Configure."""
-        if (window := self._window) is None:
+        if (window := self.manager.quiet_hours) is None:
             return None
         return {"window": window.describe(), "night_volume": window.night_volume}
 
@@ -64,7 +59,7 @@ class QuietHoursSensor(HouseholdEntity, BinarySensorEntity):
     @callback
     def _async_follow(self, now: datetime) -> None:
         """Arm one timer for the window's next change."""
-        if (window := self._window) is None:
+        if (window := self.manager.quiet_hours) is None:
             return
         self._unsub_change = async_track_point_in_time(
             self.hass, self._async_changed, window.next_change(dt_util.as_local(now))

@@ -181,9 +181,14 @@ class ChimeManager:
             self.hass, signal_chime_updated(self.entry.entry_id, chime_id)
         )
 
+    @property
+    def quiet_hours(self) -> QuietHours | None:
+        """The household's quiet hours as set under Configure, if any."""
+        return QuietHours.from_options(self.entry.options)
+
     def quiet_hours_now(self) -> QuietHours | None:
         """The household's quiet hours, when they are on now."""
-        window = QuietHours.from_options(self.entry.options)
+        window = self.quiet_hours
         if window is None or not window.active(dt_util.now()):
             return None
         return window
@@ -406,10 +411,13 @@ class ChimeManager:
         disabled = frozenset(
             zone.uid for zone in self.chime_zones() if not self.zone_enabled(zone.uid)
         )
-        unoccupied = frozenset(
-            async_unoccupied(self.hass, self.entry.entry_id, self.household.zones)
+        unoccupied = (
+            frozenset(
+                async_unoccupied(self.hass, self.entry.entry_id, self.household.zones)
+            )
+            - disabled
             if only_occupied
-            else ()
+            else frozenset()
         )
         LOGGER.debug(
             "Chiming (%s) on %s: %s, zones %s, switched off %s",
@@ -423,7 +431,8 @@ class ChimeManager:
             self._async_chime(
                 request,
                 None if zone_uids is None else tuple(zone_uids),
-                (disabled, unoccupied),
+                disabled,
+                unoccupied,
                 _Outcome(trigger, chime_id, message, message_error),
             ),
             f"{DOMAIN} chime on {self.entry.title}",
@@ -448,7 +457,8 @@ class ChimeManager:
         self,
         request: ChimeRequest,
         zone_uids: tuple[str, ...] | None,
-        kept_out: tuple[frozenset[str], frozenset[str]],
+        disabled: frozenset[str],
+        unoccupied: frozenset[str],
         outcome: _Outcome,
     ) -> ChimeResult:
         """The household held from the first pause until every zone is back.
@@ -461,11 +471,10 @@ class ChimeManager:
         """
         guard = async_get_guard(self.hass)
         async with guard.hold(self.household.household_id, self.engine.busy_timeout):
-            disabled, unoccupied = kept_out
             result = await self.hass.async_add_executor_job(
                 self._chime, request, zone_uids, disabled | unoccupied
             )
-            _said_unoccupied(result, unoccupied - disabled)
+            _said_unoccupied(result, unoccupied)
             await self.records.async_clear()
             self._async_record(result, request, outcome)
         return result

@@ -193,11 +193,7 @@ class OverlaySession:
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 header, body = await clip.events.send_command(
-                    {
-                        "namespace": NAMESPACE,
-                        "command": "subscribe",
-                        "playerId": zone.uid,
-                    }
+                    _command("subscribe", zone)
                 )
         except _ERRORS as err:
             _LOGGER.debug("No clips on %s: %s", zone.name, err)
@@ -275,13 +271,10 @@ class OverlaySession:
         }
         if volume is not None:
             options["volume"] = volume
-        command = {
-            "namespace": NAMESPACE,
-            "command": "loadAudioClip",
-            "playerId": clip.zone.uid,
-        }
         try:
-            header, body = await clip.commands.send_command(command, options)
+            header, body = await clip.commands.send_command(
+                _command("loadAudioClip", clip.zone), options
+            )
         except _ERRORS as err:
             return f"{type(err).__name__}: {err}"
         if not header.get("success"):
@@ -319,12 +312,7 @@ class OverlaySession:
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 await clip.commands.send_command(
-                    {
-                        "namespace": NAMESPACE,
-                        "command": "cancelAudioClip",
-                        "playerId": clip.zone.uid,
-                    },
-                    {"id": clip.clip_id},
+                    _command("cancelAudioClip", clip.zone), {"id": clip.clip_id}
                 )
         except _ERRORS as err:
             _LOGGER.debug("Could not dismiss %s's clip: %s", clip.zone.name, err)
@@ -340,6 +328,11 @@ class OverlaySession:
                     _LOGGER.debug("Closing %s's websocket failed", clip.zone.name)
         if self._session is not None:
             await self._session.close()
+
+
+def _command(name: str, zone: Zone) -> dict[str, str]:
+    """An audioClip command's header for the zone's player."""
+    return {"namespace": NAMESPACE, "command": name, "playerId": zone.uid}
 
 
 async def _until(stop: threading.Event) -> None:

@@ -129,7 +129,34 @@ MARIMBA = (
 # Equal-tempered pitches used below (A4 = 440 Hz).
 B4, C5, E5, G5 = 493.88, 523.25, 659.26, 783.99
 C6, FS5, GS5, A5 = 1046.50, 739.99, 830.61, 880.00
-G4 = 392.00
+G4, E4 = 392.00, 329.63
+
+# The Westminster quarters are rung from five changes of four notes; each
+# quarter rings one more change than the last (Big Ben's tune, in E major).
+CHANGES = (
+    (GS5, FS5, E5, B4),
+    (E5, GS5, FS5, B4),
+    (E5, FS5, GS5, E5),
+    (GS5, E5, FS5, B4),
+    (B4, FS5, GS5, E5),
+)
+NOTE_GAP = 0.75  # seconds between the notes of a change
+CHANGE_GAP = 3.75  # seconds between changes: the fourth note is held
+
+
+def quarters(*changes: int) -> tuple[Strike, ...]:
+    """The notes of these changes (1-5), one change after another."""
+    return tuple(
+        Strike(
+            start * CHANGE_GAP + note * NOTE_GAP,
+            freq,
+            CLOCK,
+            gain=1.15 if note == 3 else 1.0,
+        )
+        for start, change in enumerate(changes)
+        for note, freq in enumerate(CHANGES[change - 1])
+    )
+
 
 SHIPPED = (
     Chime(
@@ -147,12 +174,40 @@ SHIPPED = (
         ),
         duration=5.0,
         fade=0.8,
-        strikes=(
-            Strike(0.00, GS5, CLOCK),
-            Strike(0.75, FS5, CLOCK),
-            Strike(1.50, E5, CLOCK),
-            Strike(2.25, B4, CLOCK, gain=1.15),
+        strikes=quarters(1),
+    ),
+    Chime(
+        name="westminster_half",
+        description="The Westminster half hour: changes 2 and 3.",
+        duration=CHANGE_GAP + 5.0,
+        fade=0.8,
+        strikes=quarters(2, 3),
+    ),
+    Chime(
+        name="westminster_three_quarters",
+        description="The Westminster three quarters: changes 4, 5 and 1.",
+        duration=2 * CHANGE_GAP + 5.0,
+        fade=0.8,
+        strikes=quarters(4, 5, 1),
+    ),
+    Chime(
+        name="westminster_hour",
+        description=(
+            "The Westminster hour, rung before the hour is struck: changes 2, 3, 4 and 5."
         ),
+        duration=3 * CHANGE_GAP + 5.0,
+        fade=0.8,
+        strikes=quarters(2, 3, 4, 5),
+    ),
+    Chime(
+        name="clock_strike",
+        description=(
+            "One strike of a clock's hour bell on E4, short enough to count: "
+            "a clock chime plays it once for each hour."
+        ),
+        duration=2.0,
+        fade=0.7,
+        strikes=(Strike(0.0, E4, BELL, attack=0.003),),
     ),
     Chime(
         name="ding_dong",

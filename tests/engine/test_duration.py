@@ -39,7 +39,16 @@ CHIMES_DIR = REPO / "custom_components" / "sonos_chime" / "chimes"
 TEST_MEDIA = REPO / "tests" / "media"
 TOLERANCE = 0.05  # seconds, for lengths mutagen estimates (CBR MP3, ADTS)
 
-SHIPPED = {"bell": 2.5, "westminster": 5.0, "ding_dong": 2.0, "soft_chime": 3.0}
+SHIPPED = {
+    "bell": 2.5,
+    "westminster": 5.0,
+    "westminster_half": 8.75,
+    "westminster_three_quarters": 12.5,
+    "westminster_hour": 16.25,
+    "clock_strike": 2.0,
+    "ding_dong": 2.0,
+    "soft_chime": 3.0,
+}
 # tests/media: exact lengths where the file states them, estimated otherwise.
 TEST_CHIMES = {
     "chime_long.mp3": (2.0, 1e-9),  # Info frame: frames, encoder delay, padding
@@ -97,7 +106,7 @@ def test_every_advertised_format_has_a_test() -> None:
 
 
 def test_every_shipped_chime_is_there() -> None:
-    assert {path.stem for path in CHIMES_DIR.glob("*.mp3")} >= set(SHIPPED)
+    assert {path.stem for path in CHIMES_DIR.glob("*.mp3")} == set(SHIPPED)
 
 
 @pytest.mark.parametrize(

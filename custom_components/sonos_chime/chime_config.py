@@ -14,8 +14,13 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 
+from .clock import clock_error, clock_times
 from .const import (
+    CLOCK_CHOICES,
+    CLOCK_OFF,
     CONF_ALL_ZONES,
+    CONF_CLOCK,
+    CONF_CLOCK_UNTIL,
     CONF_ENABLED,
     CONF_MEDIA,
     CONF_MESSAGE,
@@ -75,9 +80,14 @@ class ChimeConfig:
     more_times: tuple[time, ...] = ()
     repeat_minutes: int | None = None
     repeat_until: time | None = None
+    # A clock (clock.py): CLOCK_HOURS or CLOCK_QUARTERS, from at to clock_until.
+    clock: str = CLOCK_OFF
+    clock_until: time | None = None
 
     def times(self) -> tuple[time, ...]:
         """Every time of day it plays at, in order, each once."""
+        if self.clock != CLOCK_OFF and self.clock_until is not None:
+            return clock_times(self.clock, self.at, self.clock_until)
         found = {self.at, *self.more_times}
         if self.repeat_minutes and self.repeat_until is not None:
             moment = datetime.combine(date.min, self.at)
@@ -109,7 +119,7 @@ class ChimeConfig:
             raise ValueError("A volume and a volume offset")
         if volume_range[0] > volume_range[1]:
             raise ValueError(f"Volume range {volume_range} is upside down")
-        return cls(
+        config = cls(
             name=data.get(CONF_NAME) or subentry.title,
             media=data[CONF_MEDIA],
             volume=None if volume is None else int(volume),
@@ -133,6 +143,23 @@ class ChimeConfig:
             repeat_until=None
             if not data.get(CONF_REPEAT_UNTIL)
             else time.fromisoformat(data[CONF_REPEAT_UNTIL]),
+            clock=_choice(data.get(CONF_CLOCK, CLOCK_OFF), CLOCK_CHOICES),
+            clock_until=None
+            if not data.get(CONF_CLOCK_UNTIL)
+            else time.fromisoformat(data[CONF_CLOCK_UNTIL]),
+        )
+        if error := config.clock_error():
+            raise ValueError(f"Not a clock: {error}")
+        return config
+
+    def clock_error(self) -> str | None:
+        """Why its clock settings make no clock (a translation key), if they do not."""
+        return clock_error(
+            self.clock,
+            self.at,
+            self.clock_until,
+            more_times=bool(self.more_times),
+            repeat=self.repeat_minutes is not None,
         )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import time, timedelta
 import re
 from types import MappingProxyType
-from typing import Any, cast, override
+from typing import Any, Final, cast, override
 
 from homeassistant.components.tts.const import DOMAIN as TTS_DOMAIN
 from homeassistant.config_entries import (
@@ -57,8 +57,13 @@ from homeassistant.util.network import is_host_valid
 import probatio
 
 from .chime_config import MAX_REPEAT_MINUTES, MIN_REPEAT_MINUTES
+from .clock import clock_error
 from .const import (
+    CLOCK_CHOICES,
+    CLOCK_OFF,
     CONF_ALL_ZONES,
+    CONF_CLOCK,
+    CONF_CLOCK_UNTIL,
     CONF_ENABLED,
     CONF_HOSTS,
     CONF_MEDIA,
@@ -812,6 +817,7 @@ class ChimeSubentryFlow(_HouseholdSubentryFlow):
                 errors[CONF_VOLUME] = "invalid_volume"
         _validate_room_volumes(user_input, data, errors)
         _validate_more_times(user_input, data, errors)
+        _validate_clock(user_input, data, errors)
         return data, errors
 
     async def _async_zones(
@@ -932,6 +938,13 @@ def _chime_schema(
                 )
             ),
             probatio.Optional(CONF_REPEAT_UNTIL): MinuteTimeSelector(),
+            # A clock strikes every hour from its time to its last hour.
+            probatio.Required(CONF_CLOCK, default=CLOCK_OFF): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(CLOCK_CHOICES), translation_key=CONF_CLOCK
+                )
+            ),
+            probatio.Optional(CONF_CLOCK_UNTIL): MinuteTimeSelector(),
             probatio.Required(CONF_WEEKDAYS, default=list(WEEKDAYS)): SelectSelector(
                 SelectSelectorConfig(
                     options=list(WEEKDAYS),
@@ -1051,6 +1064,39 @@ def _validate_more_times(
         return
     data[CONF_REPEAT_MINUTES] = int(minutes)
     data[CONF_REPEAT_UNTIL] = end.strftime("%H:%M:00")
+
+
+# Where the form shows why the settings make no clock (clock.clock_error).
+CLOCK_ERROR_FIELDS: Final = {
+    "clock_full_hour": CONF_TIME,
+    "clock_until_missing": CONF_CLOCK_UNTIL,
+    "clock_until_full_hour": CONF_CLOCK_UNTIL,
+    "clock_until_before": CONF_CLOCK_UNTIL,
+    "clock_and_times": CONF_CLOCK,
+}
+
+
+def _validate_clock(
+    user_input: Mapping[str, Any], data: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """A clock's last hour, stored only for a clock, by the rules of clock.py."""
+    clock = user_input.get(CONF_CLOCK, CLOCK_OFF)
+    if clock == CLOCK_OFF:
+        return
+    until = user_input.get(CONF_CLOCK_UNTIL)
+    last = cv.time(until) if until else None
+    error = clock_error(
+        clock,
+        time.fromisoformat(data[CONF_TIME]),
+        last,
+        more_times=CONF_MORE_TIMES in data,
+        repeat=CONF_REPEAT_MINUTES in data,
+    )
+    if error is not None:
+        errors.setdefault(CLOCK_ERROR_FIELDS[error], error)
+        return
+    data[CONF_CLOCK] = clock
+    data[CONF_CLOCK_UNTIL] = f"{last:%H:%M:%S}"
 
 
 def _form_values(current: Mapping[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,8 @@ ATTR_MODE: Final = "mode"
 ATTR_MESSAGE: Final = "message"
 ATTR_TTS_ENGINE: Final = "tts_engine"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+# The media this many times in a row, as one chime: a clock striking.
+ATTR_STRIKES: Final = "strikes"
 DEFAULT_TITLE: Final = "Chime"
 
 # Main entry option: every zone of the household is a chime zone, present and future.
@@ -80,6 +82,14 @@ CONF_MORE_TIMES: Final = "more_times"
 CONF_REPEAT_MINUTES: Final = "repeat_minutes"
 CONF_REPEAT_UNTIL: Final = "repeat_until"
 CONF_TIME: Final = "time"  # "HH:MM:SS", local time
+# A clock chime (clock.py): from its time, a full hour, to its last hour, it
+# strikes every hour, with the Westminster quarters between when chosen.
+CONF_CLOCK: Final = "clock"
+CONF_CLOCK_UNTIL: Final = "clock_until"  # "HH:00:00", the last hour struck
+CLOCK_OFF: Final = "off"
+CLOCK_HOURS: Final = "hours"
+CLOCK_QUARTERS: Final = "quarters"
+CLOCK_CHOICES: Final = (CLOCK_OFF, CLOCK_HOURS, CLOCK_QUARTERS)
 CONF_WEEKDAYS: Final = "weekdays"  # subset of schedule.WEEKDAYS
 CONF_TV: Final = "tv"  # engine.TvMode value
 CONF_MODE: Final = "mode"  # engine.ChimeMode value; absent: interrupt

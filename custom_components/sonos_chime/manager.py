@@ -23,7 +23,9 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from .chime_config import ChimeConfig, HouseholdConfig
+from .clock import clock_ring
 from .const import (
+    CLOCK_OFF,
     CONF_ENABLED,
     CONF_TIME,
     DOMAIN,
@@ -34,7 +36,6 @@ from .const import (
 from .data import SonosChimeConfigEntry
 from .engine import (
     ChimeEngine,
-    ChimeMedia,
     ChimeRequest,
     ChimeResult,
     HouseholdInfo,
@@ -236,8 +237,21 @@ class ChimeManager:
 
     @callback
     def async_set_chime_time(self, subentry_id: str, at: time) -> None:
-        """Persist a new time and reschedule the chime at once, without a reload."""
+        """Persist a new time and reschedule the chime at once, without a reload.
+
+        A clock's time is its first hour: a time that makes no clock is refused.
+        """
         at = at.replace(microsecond=0, tzinfo=None)
+        config = self.chime_config(subentry_id)
+        if config is not None and replace(config, at=at).clock_error():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="clock_time",
+                translation_placeholders={
+                    "chime": config.name,
+                    "until": f"{config.clock_until:%H:%M}",
+                },
+            )
         self.config.async_persist(subentry_id, CONF_TIME, at.isoformat())
         if (config := self.chime_config(subentry_id)) is not None:
             self.schedules.async_move(subentry_id, config)
@@ -254,27 +268,27 @@ class ChimeManager:
         self._async_updated(subentry_id)
 
     @callback
-    def _async_scheduled(self, subentry_id: str, now: datetime) -> None:
+    def _async_scheduled(self, subentry_id: str, at: time, now: datetime) -> None:
         """The schedule is due: play as a task the entry's unload waits for."""
         self.entry.async_create_task(
             self.hass,
-            self._async_play_scheduled(subentry_id),
+            self._async_play_scheduled(subentry_id, at),
             f"{DOMAIN} scheduled chime {subentry_id}",
         )
         # The schedule is armed for its next play already.
         self._async_updated(subentry_id)
 
-    async def _async_play_scheduled(self, subentry_id: str) -> None:
+    async def _async_play_scheduled(self, subentry_id: str, at: time) -> None:
         """Nobody waits for a scheduled chime: report trouble in the log."""
         try:
-            await self.async_play_chime(subentry_id, trigger="schedule")
+            await self.async_play_chime(subentry_id, trigger="schedule", at=at)
         except HomeAssistantError as err:
             subentry = self.entry.subentries.get(subentry_id)
             title = subentry.title if subentry else subentry_id
             LOGGER.warning("Scheduled chime %s did not play: %s", title, err)
 
     async def async_play_chime(
-        self, subentry_id: str, *, trigger: Trigger
+        self, subentry_id: str, *, trigger: Trigger, at: time | None = None
     ) -> ChimeResult | None:
         """Play a chime subentry on its zones.
 
@@ -283,6 +297,9 @@ class ChimeManager:
         runs. Returns None when held back. A play refused before any speaker
         was touched is shown like any other: on the chime's entities, in the
         event, and as a repair once it keeps failing.
+
+        at is the time of day that is due: a clock rings what it calls for,
+        and strikes the hour it is now when played by hand.
         """
         subentry = self.entry.subentries.get(subentry_id)
         config = self.chime_config(subentry_id)
@@ -308,7 +325,9 @@ class ChimeManager:
         else:
             window = None  # Play now plays as the chime is, at any hour
         try:
-            return await self._async_play_config(subentry_id, config, trigger, window)
+            return await self._async_play_config(
+                subentry_id, config, trigger, window, at or dt_util.now().time()
+            )
         except HomeAssistantError as err:
             if err.translation_key != "chime_failed_on_every_zone":
                 # Refused before any speaker: no result was recorded yet.
@@ -320,9 +339,14 @@ class ChimeManager:
         subentry_id: str,
         config: ChimeConfig,
         trigger: Trigger,
-        quiet: QuietHours | None = None,
+        quiet: QuietHours | None,
+        at: time,
     ) -> ChimeResult:
-        """The chime's media (its message if it can be spoken) on its zones."""
+        """The chime's media (its message if it can be spoken) on its zones.
+
+        A clock rings at once what is due at that time: a Westminster tune,
+        then its media once per hour struck.
+        """
         try:
             media = await async_resolve_media(self.hass, config.media)
         except ServiceValidationError as err:
@@ -330,6 +354,13 @@ class ChimeManager:
                 self.repairs.async_media_issue(subentry_id, config, missing=True)
             raise
         self.repairs.async_media_issue(subentry_id, config, missing=False)
+        pieces = [media.as_chime_media()]
+        if config.clock != CLOCK_OFF:
+            ring = clock_ring(config.clock, at)
+            pieces *= ring.strikes
+            if ring.tune is not None:
+                tune = await async_resolve_media(self.hass, ring.tune)
+                pieces.insert(0, tune.as_chime_media())
 
         chime_zones = {zone.uid for zone in self.chime_zones()}
         if config.zones:
@@ -344,7 +375,6 @@ class ChimeManager:
             )
         # After every other check: text-to-speech starts speaking once asked.
         # A message that cannot be spoken leaves the chime ringing alone.
-        followed_by: tuple[ChimeMedia, ...] = ()
         message_error: str | None = None
         if config.message is not None:
             engine_gone = False
@@ -359,12 +389,13 @@ class ChimeManager:
                     "Chime %s plays without its message: %s", config.name, err
                 )
             else:
-                followed_by = (message.as_chime_media(),)
+                pieces.append(message.as_chime_media())
             self.repairs.async_message_issue(subentry_id, config, missing=engine_gone)
 
         request = ChimeRequest(
-            media_url=media.url,
-            duration=media.duration,
+            media_url=pieces[0].url,
+            duration=pieces[0].duration,
+            followed_by=tuple(pieces[1:]),
             volume=config.volume,
             zone_volumes=config.zone_volumes,
             volume_offset=config.volume_offset,
@@ -372,7 +403,6 @@ class ChimeManager:
             tv=config.tv,
             mode=config.mode,
             title=config.name,
-            followed_by=followed_by,
         )
         if quiet is not None:
             request = quiet.quieten(request)

@@ -12,6 +12,9 @@ play after that when it fires. Daylight saving time:
   first occurrence (still summer time; Europe/Berlin, last Sunday of October:
   02:30 plays at 02:30 CEST). The second occurrence is never an instant the
   rule gives, so no timer is ever armed for it.
+- A clock (clock.py) strikes the hours its clock shows: a time in the skipped
+  hour is not rung at all (at 03:00 it strikes three, not two then three).
+  In the repeated hour it rings once, as any chime.
 
 The date a chime last played for is kept over a restart (HouseholdSchedules,
 in a Store): a clock turned back after a restart (a clock restored from its
@@ -34,7 +37,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .chime_config import ChimeConfig
-from .const import DOMAIN, LOGGER
+from .const import CLOCK_OFF, DOMAIN, LOGGER
 from .data import SonosChimeConfigEntry
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -103,11 +106,17 @@ def _clock_jump(wall: datetime) -> datetime:
 
 
 def _next_fire(
-    at: time, days: frozenset[int], now: datetime, played: date | None = None
+    at: time,
+    days: frozenset[int],
+    now: datetime,
+    played: date | None = None,
+    *,
+    skip_jumped: bool = False,
 ) -> _Fire | None:
     """Apply the DST rule day by day, from now's local date on.
 
-    A date already played for is passed over, whatever its time.
+    A date already played for is passed over, whatever its time, and so is
+    one whose clock skips the time, with skip_jumped.
     """
     if now.tzinfo is None:
         raise ValueError(f"now must be timezone-aware, got {now}")
@@ -120,6 +129,8 @@ def _next_fire(
         # fold=0 is the first occurrence of an ambiguous time.
         wall = datetime.combine(day, at, tzinfo=now.tzinfo)
         jumped = not _exists(wall)
+        if jumped and skip_jumped:
+            continue
         when = _clock_jump(wall) if jumped else wall
         # Compare instants: same-zone comparisons ignore fold.
         if when.timestamp() >= now.timestamp():
@@ -152,12 +163,14 @@ class ChimeSchedule:
         action: ChimeAction,
         played_on: date | None = None,
         on_played: Callable[[date], None] | None = None,
+        skip_jumped: bool = False,
     ) -> None:
         """Keep the chime; nothing is armed before async_start.
 
         played_on is the local date it already played for, as on_played was
-        told before a restart.
+        told before a restart. skip_jumped: a clock's, not rung when skipped.
         """
+        self._skip_jumped = skip_jumped
         self._hass = hass
         self._at = _wall_time(at)
         self._days = _weekday_numbers(weekdays)
@@ -222,14 +235,24 @@ class ChimeSchedule:
         """
         if self._started:
             return None if self._fire is None else self._fire.when
-        fire = _next_fire(self._at, self._days, dt_util.now(), self._last_day)
+        fire = _next_fire(
+            self._at,
+            self._days,
+            dt_util.now(),
+            self._last_day,
+            skip_jumped=self._skip_jumped,
+        )
         return None if fire is None else fire.when
 
     @callback
     def _async_arm(self, now: datetime) -> None:
         """Arm the one timer for the next play from now on, if there is one."""
         self._fire = _next_fire(
-            self._at, self._days, dt_util.as_local(now), self._last_day
+            self._at,
+            self._days,
+            dt_util.as_local(now),
+            self._last_day,
+            skip_jumped=self._skip_jumped,
         )
         if self._fire is not None:
             self._unsub_timer = async_track_point_in_utc_time(
@@ -298,9 +321,13 @@ class HouseholdSchedules:
         self,
         hass: HomeAssistant,
         entry: SonosChimeConfigEntry,
-        action: Callable[[str, datetime], None],
+        action: Callable[[str, time, datetime], None],
     ) -> None:
-        """Call action, a @callback, with a chime's subentry id when it is due."""
+        """Call action, a @callback, when a chime is due.
+
+        It gets the chime's subentry id, the time of day that is due (a
+        clock rings what that time calls for), and the local time it fired.
+        """
         self._hass = hass
         self._entry = entry
         self._action = action
@@ -340,9 +367,10 @@ class HouseholdSchedules:
                     self._hass,
                     at=at,
                     weekdays=config.weekdays,
-                    action=partial(self._action, chime_id),
+                    action=partial(self._action, chime_id, at),
                     played_on=self._played_on(chime_id, at),
                     on_played=partial(self._async_played, chime_id, at),
+                    skip_jumped=config.clock != CLOCK_OFF,
                 )
         except (TypeError, ValueError) as err:
             LOGGER.error("Chime %s cannot be scheduled: %s", config.name, err)

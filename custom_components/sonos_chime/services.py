@@ -38,12 +38,14 @@ from homeassistant.helpers.target import (
 )
 import probatio
 
+from .clock import MAX_STRIKES
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_MEDIA,
     ATTR_MESSAGE,
     ATTR_MODE,
     ATTR_ONLY_OCCUPIED,
+    ATTR_STRIKES,
     ATTR_TTS_ENGINE,
     ATTR_TV,
     ATTR_URGENT,
@@ -103,6 +105,7 @@ PLAY_SCHEMA = probatio.Schema(
             probatio.All(MEDIA_SELECTION, lambda media: media["media_content_id"]),
             cv.string,
         ),
+        probatio.Optional(ATTR_STRIKES): probatio.Coerce(int),
         probatio.Optional(ATTR_MESSAGE): cv.string,
         probatio.Optional(ATTR_TTS_ENGINE): cv.string,
         probatio.Optional(ATTR_ZONES): probatio.All(cv.ensure_list, [cv.string]),
@@ -191,7 +194,7 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         trigger="action",
         zone_uids=zone_uids,
         # A message after a chime: the answer says whether it was spoken.
-        message=len(sequence) > 1,
+        message=len(sequence) > call.data.get(ATTR_STRIKES, 1),
         only_occupied=call.data[ATTR_ONLY_OCCUPIED],
     )
     response: dict[str, Any] = result.as_dict()
@@ -249,7 +252,7 @@ def _choice[E: StrEnum](data: Mapping[str, Any], key: str, kind: type[E]) -> E:
 async def _async_resolve_sequence(
     hass: HomeAssistant, data: Mapping[str, Any]
 ) -> list[ResolvedMedia]:
-    """The chime, then the message: what the zones play, in order.
+    """The chime (struck as often as asked), then the message, in order.
 
     Every piece is checked before the message is asked for, since a
     text-to-speech engine starts speaking (and may charge) once asked.
@@ -265,7 +268,19 @@ async def _async_resolve_sequence(
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="engine_without_message"
         )
-    sequence = [await async_resolve_media(hass, media)] if media else []
+    strikes: int = data.get(ATTR_STRIKES, 1)
+    if not 1 <= strikes <= MAX_STRIKES:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_strikes",
+            translation_placeholders={"strikes": str(strikes)},
+        )
+    if ATTR_STRIKES in data and not media:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="strikes_without_media"
+        )
+    # Struck so many times, one chime: one pause and one restore around them.
+    sequence = [await async_resolve_media(hass, media)] * strikes if media else []
     if message is not None:
         sequence.append(await async_resolve_message(hass, message, engine))
     return sequence

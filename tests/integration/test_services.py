@@ -334,6 +334,7 @@ async def test_action_description(hass: HomeAssistant) -> None:
     play_spec = descriptions[DOMAIN][SERVICE_PLAY]
     assert set(play_spec["fields"]) == {
         "media",
+        "strikes",
         "message",
         "tts_engine",
         "zones",

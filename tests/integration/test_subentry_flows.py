@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
+    CONF_CLOCK,
     CONF_ENABLED,
     CONF_MEDIA,
     CONF_MESSAGE,
@@ -1025,6 +1026,7 @@ async def test_chime_reconfigure_errors_then_recover(
         CONF_MODE: "interrupt",
         CONF_QUIET_HOURS: "hold",
         CONF_ONLY_OCCUPIED: False,
+        CONF_CLOCK: "off",
     }
     assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before
 

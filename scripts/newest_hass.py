@@ -319,6 +319,49 @@ async def check_devices(instance: Instance, household: Household) -> list[str]:
     return wrong
 
 
+async def check_core_actions(instance: Instance, household: Household) -> list[str]:
+    """Core's sonos.snapshot and sonos.restore still work, with their own schema.
+
+    Ours wraps them to wait for chimes: they must still take with_group,
+    refuse what core refuses, and a restore bring back what was saved.
+    """
+    devices = await instance.ws({"type": "config/device_registry/list"})
+    entities = await instance.ws({"type": "config/entity_registry/list"})
+    coop = household["Chicken Coop"]
+    device = next(d["id"] for d in devices if ["sonos", coop.uid] in d["identifiers"])
+    player = next(
+        e["entity_id"]
+        for e in entities
+        if e["device_id"] == device
+        and e["platform"] == "sonos"
+        and e["entity_id"].startswith("media_player.")
+    )
+    wrong: list[str] = []
+    volume = coop.state()["volume"]
+    target = {"entity_id": player, "with_group": False}
+    await instance.request("/api/services/sonos/snapshot", target)
+    coop.set_volume(volume + 20)
+    await instance.request("/api/services/sonos/restore", target)
+
+    async def restored() -> bool | None:
+        return True if coop.state()["volume"] == volume else None
+
+    try:
+        await wait_for("core's restore", restored, 10.0)
+    except AssertionError:
+        wrong.append(f"sonos.restore: volume {coop.state()['volume']}, not {volume}")
+    try:
+        await instance.request(
+            "/api/services/sonos/snapshot", {"entity_id": player, "with_group": "often"}
+        )
+    except RuntimeError as err:
+        if ": 400 " not in str(err):
+            wrong.append(f"sonos.snapshot refused with_group oddly: {err}")
+    else:
+        wrong.append("sonos.snapshot took with_group: often")
+    return wrong
+
+
 def log_problems(log: str) -> list[str]:
     """Errors of either integration, reports about us, warnings on our code."""
     return [
@@ -414,6 +457,9 @@ async def run_check(
             compare(before, snapshot(household), time.monotonic() - started)
         )
         print(f"newest: sonos_chime.play chimed {sorted(outcomes)} and put them back")
+
+        failures.extend(await check_core_actions(instance, household))
+        print("newest: core's sonos.snapshot and sonos.restore work, their schema kept")
 
         await arrange_floors(instance, household)
         action = readme_automation_action()

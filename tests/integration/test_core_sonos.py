@@ -23,6 +23,7 @@ from homeassistant.core import (
     Event,
     EventStateChangedData,
     HomeAssistant,
+    ServiceCall,
     State,
     callback,
 )
@@ -33,6 +34,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
+from custom_components.sonos_chime.core_sonos_actions import unexpected_registration
 from sonos_emulator import Household, Track
 
 from .conftest import put_in_library, state_changing_actions
@@ -468,3 +470,52 @@ async def test_a_chime_waits_for_core_snapshot(
     ]
     assert changes
     assert min(changes) > snapshot_done
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_only_cores_own_registration_is_wrapped(
+    hass: HomeAssistant,
+    household: Household,
+    core_sonos_factory: Callable[[], Awaitable[CoreSonos]],
+) -> None:
+    """Core's two actions are the registrations we expect, and are wrapped."""
+    await core_sonos_factory()
+    services = hass.services.async_services_for_domain(SONOS)
+    for action in ("snapshot", "restore"):
+        assert unexpected_registration(services[action]) is None, action
+    await set_up(hass, household_entry(household, all_zones=True))
+    services = hass.services.async_services_for_domain(SONOS)
+    for action in ("snapshot", "restore"):
+        assert getattr(services[action].job.target, "_sonos_chime_guarded", False)
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_a_sonos_snapshot_not_cores_is_left_alone(
+    hass: HomeAssistant, household: Household, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another sonos.snapshot keeps its own handler; the log says so once."""
+    calls: list[ServiceCall] = []
+
+    async def other_snapshot(call: ServiceCall) -> None:
+        calls.append(call)
+
+    hass.services.async_register(SONOS, "snapshot", other_snapshot)
+    await set_up(hass, household_entry(household, all_zones=True))
+    # Registered again (as on a reload of whatever owns it): still left alone.
+    hass.services.async_register(SONOS, "snapshot", other_snapshot)
+    await hass.async_block_till_done()
+
+    assert hass.services.async_services_for_domain(SONOS)["snapshot"].job.target is (
+        other_snapshot
+    )
+    await hass.services.async_call(SONOS, "snapshot", {"anything": 1}, blocking=True)
+    assert [call.data for call in calls] == [{"anything": 1}]
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "sonos.snapshot" in record.getMessage()
+    ]
+    assert warnings == [
+        "sonos.snapshot is left as it is, not made to wait for chimes: it is not a "
+        "batched entity action. A snapshot taken mid-chime may save the chime"
+    ]

@@ -66,8 +66,9 @@ from custom_components.sonos_chime.helpers import household_title  # noqa: E402
 from custom_components.sonos_chime.schedule import WEEKDAYS  # noqa: E402
 from sonos_emulator import Household  # noqa: E402
 
-# The household `python -m sonos_emulator` runs with its default options.
-EMULATED = Household()
+# The household `python -m sonos_emulator` runs, on 127.0.0.2 and up unless
+# SONOS_EMULATOR_NET moves it (as scripts/develop does).
+EMULATED = Household(first_ip=f"{os.environ.get('SONOS_EMULATOR_NET', '127.0.0')}.2")
 ZONE_UIDS = {speaker.name: speaker.uid for speaker in EMULATED}
 
 # The Chicken Coop sleeps through the evening chime: it shows a chime that

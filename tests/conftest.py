@@ -18,9 +18,26 @@ from sonos_emulator import DEFAULT_NAMES, Household, audio_clip
 
 MEDIA_DIR = Path(__file__).parent / "media"
 
-# 127.0.0.1 serves media; speakers bind .2 and up of this /24, which can be
-# moved (SONOS_EMULATOR_NET=127.0.5) to run two suites side by side.
-EMULATOR_NET = os.environ.get("SONOS_EMULATOR_NET", "127.0.0")
+
+def _emulator_net() -> str:
+    """This process's loopback block: speakers bind .2 and up of it.
+
+    SONOS_EMULATOR_NET moves the block (127.0.5: two suites side by side);
+    each pytest-xdist worker then takes a block of its own, one up in the
+    second octet per worker, so parallel tests never share an address. The
+    block is exported, so that scripts a test starts use it too.
+    """
+    base = os.environ.get("SONOS_EMULATOR_NET", "127.0.0")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return base
+    first, second, third = base.split(".")
+    return f"{first}.{int(second) + 1 + int(worker.removeprefix('gw'))}.{third}"
+
+
+# 127.0.0.1 serves media, on ports the system picks.
+EMULATOR_NET = _emulator_net()
+os.environ["SONOS_EMULATOR_NET"] = EMULATOR_NET
 # scan_network probes the whole /27, .0 included.
 EMULATOR_HOSTS = ["127.0.0.1", *(f"{EMULATOR_NET}.{n}" for n in range(32))]
 

@@ -34,15 +34,10 @@ from tests.conftest import EMULATOR_NET
 from tests.integration.conftest import ha_server  # noqa: F401 - a fixture used here
 
 ROOT = Path(__file__).resolve().parent.parent
-EMULATED_HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+EMULATED_HOSTS = [f"{EMULATOR_NET}.{n}" for n in (2, 3, 4)]
 # Bounds for a start with every package installed (it takes a few seconds).
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 60.0
-# What scripts/develop runs and seeds is the emulator's default household.
-default_addresses = pytest.mark.skipif(
-    EMULATOR_NET != "127.0.0",
-    reason="the development household lives on 127.0.0.2-4",
-)
 
 
 @pytest.fixture
@@ -155,7 +150,6 @@ async def test_home_assistant_takes_the_seeded_http_settings_as_confirmed(
     assert conf["server_port"] == 18125
 
 
-@default_addresses
 @pytest.mark.usefixtures("enable_custom_integrations")
 async def test_home_assistant_loads_the_seed(
     hass: HomeAssistant, hass_storage: dict[str, Any], household: Household
@@ -195,7 +189,6 @@ async def _load_seeded_entry(hass: HomeAssistant, hass_storage: dict[str, Any]) 
     return entry.entry_id
 
 
-@default_addresses
 @pytest.mark.usefixtures("enable_custom_integrations", "ha_server")
 async def test_template_chimes_at_start_and_shows_the_result(
     hass: HomeAssistant, hass_storage: dict[str, Any], household: Household
@@ -332,7 +325,6 @@ def develop_process(
         process.wait()
 
 
-@default_addresses
 @pytest.mark.skipif(
     importlib.util.find_spec("hass_frontend") is None,
     reason="Home Assistant's frontend is not installed: run scripts/develop once",
@@ -358,7 +350,7 @@ def test_develop_runs_a_configured_household(
         assert f"http://{host}:1400/emulator/events" in output
 
     status, body = _wait_for(
-        lambda: _get("http://127.0.0.2:1400/emulator/state"), 10, "emulator"
+        lambda: _get(f"http://{EMULATED_HOSTS[0]}:1400/emulator/state"), 10, "emulator"
     )
     assert status == 200
     assert json.loads(body)["name"] == "Kitchen"
@@ -391,5 +383,5 @@ def test_develop_runs_a_configured_household(
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=STOP_TIMEOUT)
     assert not _group_alive(process.pid), "a process of scripts/develop is left"
-    assert _get("http://127.0.0.2:1400/emulator/state") is None
+    assert _get(f"http://{EMULATED_HOSTS[0]}:1400/emulator/state") is None
     assert _get(f"{url}/api/") is None

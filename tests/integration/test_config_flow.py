@@ -471,6 +471,8 @@ async def test_manual(hass: HomeAssistant, household: Household) -> None:
         ("999.1.2.3", {CONF_HOSTS: "invalid_host"}),
         (NOBODY, {"base": "cannot_connect"}),
     ],
+    # Ids without addresses: every pytest-xdist worker has its own block.
+    ids=["empty", "commas", "not_a_host", "a_url", "no_such_address", "silent"],
 )
 async def test_manual_errors_then_recover(
     hass: HomeAssistant, household: Household, hosts: str, errors: dict[str, str]

@@ -1,7 +1,6 @@
 """Fixtures for the Home Assistant layer: a temp config dir, entries, a real server."""
 
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -11,33 +10,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import (
-    CONF_ENABLED,
     CONF_HOSTS,
-    CONF_MEDIA,
-    CONF_MESSAGE,
-    CONF_NAME,
-    CONF_TIME,
-    CONF_TTS_ENGINE,
-    CONF_TV,
-    CONF_VOLUME,
-    CONF_WEEKDAYS,
-    CONF_ZONE_NAME,
-    CONF_ZONE_UID,
-    CONF_ZONES,
     DOMAIN,
-    SUBENTRY_CHIME,
-    SUBENTRY_ZONE,
 )
 from sonos_emulator import Household
 
 # Core's Sonos beside ours: fixtures for any test here that wants it.
 from .core_sonos import core_sonos, core_sonos_factory  # noqa: F401
-
-TEST_MEDIA = Path(__file__).parent.parent / "media"
-MORNING = "morning"  # subentry id of the chime most tests use
-
-# Sonos speakers never touch a speaker's state with these.
-READ_ONLY_PREFIXES = ("Get", "Browse")
 
 
 @pytest.fixture(autouse=True)
@@ -115,73 +94,3 @@ async def loaded_entry(
     assert await hass.config_entries.async_setup(mock_entry.entry_id)
     await hass.async_block_till_done()
     return mock_entry
-
-
-def state_changing_actions(household: Household) -> list[tuple[str, str]]:
-    """Every SOAP action a speaker received that could change its state."""
-    return [
-        (event["speaker"], event["action"])
-        for event in household.events()
-        if event["kind"] == "soap"
-        and not str(event["action"]).startswith(READ_ONLY_PREFIXES)
-    ]
-
-
-def put_in_library(
-    hass: HomeAssistant, name: str, source: str = "chime_short.mp3"
-) -> Path:
-    """A chime file in config/www/sonos_chime, as a user drops it there."""
-    target = Path(hass.config.path("www", "sonos_chime", name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes((TEST_MEDIA / source).read_bytes())
-    return target
-
-
-def zone_subentry(household: Household, name: str) -> dict[str, Any]:
-    """A zone subentry as the zone flow stores it."""
-    uid = household[name].uid
-    return {
-        "subentry_id": f"zone_{name.lower().replace(' ', '_')}",
-        "subentry_type": SUBENTRY_ZONE,
-        "title": name,
-        "unique_id": uid,
-        "data": {CONF_ZONE_UID: uid, CONF_ZONE_NAME: name},
-    }
-
-
-def chime_subentry(
-    subentry_id: str = MORNING,
-    *,
-    name: str = "Morning",
-    media: str = "short.mp3",
-    at: str = "07:00:00",
-    weekdays: Sequence[str] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-    zones: Sequence[str] = (),
-    enabled: bool = True,
-    volume: int | None = None,
-    message: str | None = None,
-    tts_engine: str | None = None,
-) -> dict[str, Any]:
-    """A chime subentry as the chime flow stores it."""
-    data: dict[str, Any] = {
-        CONF_NAME: name,
-        CONF_MEDIA: media,
-        CONF_ZONES: list(zones),
-        CONF_TIME: at,
-        CONF_WEEKDAYS: list(weekdays),
-        CONF_TV: "skip",
-        CONF_ENABLED: enabled,
-    }
-    if volume is not None:
-        data[CONF_VOLUME] = volume
-    if message is not None:
-        data[CONF_MESSAGE] = message
-    if tts_engine is not None:
-        data[CONF_TTS_ENGINE] = tts_engine
-    return {
-        "subentry_id": subentry_id,
-        "subentry_type": SUBENTRY_CHIME,
-        "title": name,
-        "unique_id": None,
-        "data": data,
-    }

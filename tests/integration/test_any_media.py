@@ -19,9 +19,16 @@ from custom_components.sonos_chime.media import async_check_media
 from sonos_emulator import Household, Track
 from tests.conftest import assert_resumed
 
-from .conftest import TEST_MEDIA, chime_subentry, put_in_library, state_changing_actions
-from .test_manager import household_entry, set_up
-from .test_services import assert_translated, play
+from .helpers import (
+    TEST_MEDIA,
+    assert_error_translated,
+    chime_subentry,
+    household_entry,
+    play,
+    put_in_library,
+    set_up,
+    state_changing_actions,
+)
 
 ZONES = ("Kitchen", "Living Room", "Chicken Coop")
 MESSAGE = "It's 5 o'clock: end of the workday"
@@ -271,7 +278,7 @@ async def test_bad_media_touches_nothing(
     household.clear_events()
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, **data)
-    await assert_translated(hass, err.value, key)
+    await assert_error_translated(hass, err.value, key)
     assert state_changing_actions(household) == []
 
 
@@ -283,7 +290,7 @@ async def test_unknown_engine_touches_nothing(
     household.clear_events()
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, message=MESSAGE, tts_engine="tts.nope")
-    await assert_translated(hass, err.value, "unknown_tts_engine")
+    await assert_error_translated(hass, err.value, "unknown_tts_engine")
     assert "tts.nope" in str(err.value)
     assert state_changing_actions(household) == []
 
@@ -299,7 +306,7 @@ async def test_checks_speak_nothing(hass: HomeAssistant) -> None:
     assert streams == {}
     with pytest.raises(ServiceValidationError) as err:
         await async_check_media(hass, "media-source://tts/nope?message=Hi")
-    await assert_translated(hass, err.value, "unknown_tts_engine")
+    await assert_error_translated(hass, err.value, "unknown_tts_engine")
     with pytest.raises(ServiceValidationError) as err:
         await async_check_media(hass, "media-source://nowhere/bell.mp3")
-    await assert_translated(hass, err.value, "media_unresolvable")
+    await assert_error_translated(hass, err.value, "media_unresolvable")

@@ -17,8 +17,12 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.sonos_chime.const import DOMAIN, EVENT_CHIME_PLAYED
 from sonos_emulator import Household, Track
 
-from .conftest import put_in_library, state_changing_actions
-from .test_manager import household_entry, set_up
+from .helpers import (
+    household_entry,
+    put_in_library,
+    set_up,
+    state_changing_actions,
+)
 
 README = Path(__file__).resolve().parent.parent.parent / "README.md"
 

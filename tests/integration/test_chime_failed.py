@@ -17,11 +17,21 @@ from custom_components.sonos_chime.engine import Reason
 from sonos_emulator import Household, Track
 from tests.conftest import MediaServer
 
-from .conftest import MORNING, chime_subentry
-from .test_entities import COOP_CHIMES, KITCHEN_CHIMES, LAST_PLAYED, press_play_now
-from .test_manager import capture_events, household_entry, outcomes, set_up
-from .test_schedules import REAL_TIME
-from .test_services import assert_translated, play
+from .helpers import (
+    COOP_CHIMES,
+    KITCHEN_CHIMES,
+    LAST_PLAYED,
+    MORNING,
+    REAL_TIME,
+    assert_error_translated,
+    chime_events,
+    chime_subentry,
+    household_entry,
+    outcomes,
+    play,
+    press_play_now,
+    set_up,
+)
 
 pytestmark = pytest.mark.usefixtures("ha_server")
 
@@ -67,12 +77,12 @@ async def test_play_now_failing_on_every_zone_raises(
     hass.config.internal_url = media_server.base_url
     play_music(household)
     household.clear_events()
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     with pytest.raises(HomeAssistantError) as err:
         await press_play_now(hass)
 
-    await assert_translated(hass, err.value, "chime_failed_on_every_zone")
+    await assert_error_translated(hass, err.value, "chime_failed_on_every_zone")
     assert err.value.translation_placeholders == {"zones": FAILED}
     assert FAILED in str(err.value)
     assert fetch_statuses(household, "Kitchen") == [404]
@@ -114,12 +124,12 @@ async def test_action_failing_on_every_zone_raises(
     await set_up(hass, entry)
     hass.config.internal_url = media_server.base_url
     play_music(household)
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     with pytest.raises(HomeAssistantError) as err:
         await play(hass, media="short.mp3", zones=["Kitchen", "Chicken Coop"])
 
-    await assert_translated(hass, err.value, "chime_failed_on_every_zone")
+    await assert_error_translated(hass, err.value, "chime_failed_on_every_zone")
     assert err.value.translation_placeholders == {"zones": FAILED}
     assert_music_back(household)
     assert [event.data["trigger"] for event in events] == ["action"]
@@ -140,7 +150,7 @@ async def test_scheduled_chime_failing_on_every_zone_logs_a_warning(
     manager = await set_up(hass, entry)
     hass.config.internal_url = media_server.base_url
     play_music(household)
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     seven = datetime.combine(MONDAY, time(7), dt_util.get_default_time_zone())
     freezer.move_to(seven)
@@ -173,7 +183,7 @@ async def test_chime_skipped_on_every_zone_is_no_error(
         await hass.services.async_call(
             "switch", "turn_off", {"entity_id": switch}, blocking=True
         )
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     await press_play_now(hass)
 

@@ -44,22 +44,30 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household, Speaker, Track
 
-from .conftest import MORNING, chime_subentry, put_in_library
-from .test_manager import capture_events, household_entry, set_up, touched
-from .test_schedules import (
+from .helpers import (
     FALL_BACK,
     MONDAY,
+    MORNING,
     REAL_TIME,
     SPRING_FORWARD,
     advance,
+    assert_error_translated,
+    chime_events,
+    chime_subentry,
+    configure_subentry,
     entity_id,
+    household_entry,
     local,
+    play,
+    put_in_library,
     scheduled,
+    set_up,
+    start_subentry_flow,
     state_of,
+    subentries,
+    touched,
     walk,
 )
-from .test_services import assert_translated, play
-from .test_subentry_flows import configure, start, subentries
 
 pytestmark = [
     pytest.mark.freeze_time("2026-01-05 12:00:00", ignore=REAL_TIME),
@@ -176,7 +184,7 @@ async def test_a_clock_strikes_the_hours_and_rings_the_quarters(
     short_tunes(hass)
     entry = clock_entry(household, CLOCK_QUARTERS, "13:00:00", "14:00:00")
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     kitchen = play_music(household)
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
 
@@ -219,7 +227,7 @@ async def test_a_clock_keeps_to_the_hours_it_shows_on_both_changes(
     freezer.move_to(begin)
     entry = clock_entry(household, CLOCK_HOURS, "01:00:00", "03:00:00")
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     kitchen = play_music(household)
 
     await walk(hass, freezer, begin, local(SPRING_FORWARD, time(6)))
@@ -322,7 +330,7 @@ async def test_the_action_refuses_strikes_it_cannot_ring(
         await hass.services.async_call(
             DOMAIN, SERVICE_PLAY, data, blocking=True, return_response=True
         )
-    await assert_translated(hass, caught.value, key)
+    await assert_error_translated(hass, caught.value, key)
     assert touched(household) == set()
 
 
@@ -341,7 +349,7 @@ async def test_the_time_entity_keeps_a_clock_on_full_hours(
                 {"entity_id": clock_time, "time": refused},
                 blocking=True,
             )
-        await assert_translated(hass, caught.value, "clock_time")
+        await assert_error_translated(hass, caught.value, "clock_time")
     assert entry.subentries[MORNING].data[CONF_TIME] == "07:00:00"
     await hass.services.async_call(
         "time",
@@ -435,9 +443,9 @@ async def test_the_form_makes_a_clock(
     """Every way the form refuses a clock, on the field to fix; one subentry saved."""
     entry = household_entry(household, all_zones=True)
     await set_up(hass, entry)
-    result = await start(hass, entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, entry, SUBENTRY_CHIME)
     chime = {CONF_NAME: "Clock", CONF_MEDIA: "short.mp3", CONF_TIME: "07:00"}
-    result = await configure(hass, SUBENTRY_CHIME, result, chime | entered)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime | entered)
     if error is not None:
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == error

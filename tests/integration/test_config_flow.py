@@ -22,7 +22,6 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
-from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -44,12 +43,16 @@ from custom_components.sonos_chime.discovery import ZONE_PLAYER_ST
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
 
+from .helpers import (
+    SEARCH,
+    assert_flow_translated,
+)
+
 ALL_HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
 TITLE = "Sonos household"
 ZONES = "Chicken Coop, Kitchen, Living Room"  # how a household is told apart
 NOBODY = f"{EMULATOR_NET}.29"  # allowed by emulator_network, nothing listens there
 BARN = f"{EMULATOR_NET}.10"  # the second household's only speaker
-SEARCH = "custom_components.sonos_chime.discovery.discover_hosts"
 
 pytestmark = pytest.mark.usefixtures("emulator_network")
 
@@ -97,23 +100,6 @@ def patch_setup() -> Iterator[None]:
         yield
 
 
-async def assert_translated(hass: HomeAssistant, result: ConfigFlowResult) -> None:
-    """Whatever the household's flow shows has English text."""
-    strings = await async_get_translations(hass, "en", "config", {DOMAIN})
-    step = f"component.{DOMAIN}.config.step.{result['step_id']}"
-    assert f"{step}.title" in strings
-    if result["type"] is FlowResultType.MENU:
-        for option in result["menu_options"]:
-            assert f"{step}.menu_options.{option}" in strings
-            assert f"{step}.menu_option_descriptions.{option}" in strings
-    else:
-        for marker in result["data_schema"].schema:
-            assert f"{step}.data.{marker.schema}" in strings
-            assert f"{step}.data_description.{marker.schema}" in strings
-    for error in (result.get("errors") or {}).values():
-        assert f"component.{DOMAIN}.config.error.{error}" in strings
-
-
 async def choose_all_zones(
     hass: HomeAssistant, result: ConfigFlowResult
 ) -> ConfigFlowResult:
@@ -122,7 +108,7 @@ async def choose_all_zones(
     assert result["step_id"] == "zones"
     assert result["menu_options"] == ["all_zones", "pick_zones"]
     assert result["description_placeholders"] == {"zones": ZONES}
-    await assert_translated(hass, result)
+    await assert_flow_translated(hass, result, "config")
     with patch_setup():
         return await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "all_zones"}
@@ -201,7 +187,7 @@ async def test_one_household_found_one_click(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "pick_household"
     assert offered(result) == [(household.household_id, ZONES), ("manual", "manual")]
-    await assert_translated(hass, result)
+    await assert_flow_translated(hass, result, "config")
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     result = await choose_all_zones(hass, result)
@@ -485,7 +471,7 @@ async def test_manual_errors_then_recover(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "manual"
     assert result["errors"] == errors
-    await assert_translated(hass, result)
+    await assert_flow_translated(hass, result, "config")
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_HOSTS: f"{EMULATOR_NET}.2"}
@@ -506,7 +492,7 @@ async def test_manual_upnp_switched_off(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "upnp_disabled"}
-    await assert_translated(hass, result)
+    await assert_flow_translated(hass, result, "config")
 
     for speaker in household.speakers:
         speaker.set_upnp(True)
@@ -611,7 +597,7 @@ async def test_pick_zones(hass: HomeAssistant, household: Household) -> None:
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "pick_zones"
-    await assert_translated(hass, result)
+    await assert_flow_translated(hass, result, "config")
     [marker] = result["data_schema"].schema
     assert [
         (option["value"], option["label"])
@@ -623,7 +609,7 @@ async def test_pick_zones(hass: HomeAssistant, household: Household) -> None:
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ZONES: "no_zones_chosen"}
-    await assert_translated(hass, result)
+    await assert_flow_translated(hass, result, "config")
 
     with patch_setup():
         result = await hass.config_entries.flow.async_configure(

@@ -37,10 +37,14 @@ from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from custom_components.sonos_chime.core_sonos_actions import unexpected_registration
 from sonos_emulator import Household, Track
 
-from .conftest import put_in_library, state_changing_actions
 from .core_sonos import CORE_SERVICES, SONOS, CoreSonos, problems, wait_for
-from .test_config_flow import SEARCH
-from .test_manager import household_entry, set_up
+from .helpers import (
+    SEARCH,
+    household_entry,
+    put_in_library,
+    set_up,
+    state_changing_actions,
+)
 
 QUEUE = [
     Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}", 180.0) for n in (1, 2, 3)

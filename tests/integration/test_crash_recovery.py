@@ -41,7 +41,9 @@ from tests.engine.conftest import (
     wait_for,
 )
 
-from .conftest import state_changing_actions
+from .helpers import (
+    state_changing_actions,
+)
 
 ROOT = Path(__file__).parents[2]
 HASS = Path(sys.executable).with_name("hass")

@@ -25,7 +25,11 @@ from custom_components.sonos_chime.const import (
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
 
-from .conftest import chime_subentry, put_in_library, zone_subentry
+from .helpers import (
+    chime_subentry,
+    put_in_library,
+    zone_subentry,
+)
 
 HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
 URL_MEDIA = "http://user:secret@nas.example/chimes/gong.mp3"

@@ -25,14 +25,17 @@ from custom_components.sonos_chime.schedule import next_fire
 from custom_components.sonos_chime.sensor import played_attributes
 from sonos_emulator import Household, Track
 
-from .conftest import (
+from .helpers import (
+    COOP_CHIMES,
+    KITCHEN_CHIMES,
+    LAST_PLAYED,
     MORNING,
+    PLAY_NOW,
+    chime_events,
     chime_subentry,
-)
-from .test_manager import (
-    capture_events,
     household_entry,
     outcomes,
+    press_play_now,
     set_up,
     touched,
 )
@@ -40,12 +43,8 @@ from .test_manager import (
 COMPONENT = Path(__file__).parents[2] / "custom_components" / "sonos_chime"
 QUIET = "switch.chicken_coop_kitchen_living_room_quiet"
 QUIET_HOURS = "binary_sensor.chicken_coop_kitchen_living_room_quiet_hours"
-KITCHEN_CHIMES = "switch.kitchen_chimes"
-COOP_CHIMES = "switch.chicken_coop_chimes"
-PLAY_NOW = "button.morning_play_now"
 CHIME_TIME = "time.morning_time"
 ENABLED = "switch.morning_enabled"
-LAST_PLAYED = "sensor.morning_last_played"
 LAST_RESULT = "sensor.morning_last_result"
 NEXT_CHIME = "sensor.morning_next_chime"
 SCHEDULE = "sensor.morning_schedule"
@@ -76,12 +75,6 @@ def device_of(hass: HomeAssistant, entity_id: str) -> dr.DeviceEntry:
     device = dr.async_get(hass).async_get(entity.device_id)
     assert device is not None
     return device
-
-
-async def press_play_now(hass: HomeAssistant) -> None:
-    await hass.services.async_call(
-        "button", "press", {"entity_id": PLAY_NOW}, blocking=True
-    )
 
 
 async def test_entities_of_a_zone_and_a_chime(
@@ -237,7 +230,7 @@ async def test_play_now_chimes_and_reports(
         household, zones=["Kitchen", "Chicken Coop"], subentries=[chime_subentry()]
     )
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
 
     await press_play_now(hass)
@@ -278,7 +271,7 @@ async def test_zone_switch_keeps_a_zone_out(
 ) -> None:
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": COOP_CHIMES}, blocking=True
@@ -368,7 +361,7 @@ async def test_last_played_reads_with_units_and_a_line_per_outcome(
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": COOP_CHIMES}, blocking=True
     )
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     await press_play_now(hass)
 

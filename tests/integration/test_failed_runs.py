@@ -19,8 +19,13 @@ from custom_components.sonos_chime.const import DOMAIN, EVENT_CHIME_PLAYED
 from custom_components.sonos_chime.issues import FAILING_STREAK
 from sonos_emulator import Household
 
-from .conftest import MORNING, chime_subentry, put_in_library
-from .test_manager import household_entry, set_up
+from .helpers import (
+    MORNING,
+    chime_subentry,
+    household_entry,
+    put_in_library,
+    set_up,
+)
 
 MESSAGE = "Lunch is ready"
 LAST_RESULT = "sensor.morning_last_result"

@@ -15,10 +15,17 @@ from custom_components.sonos_chime.guard import async_get_guard
 from sonos_emulator import Household, Track
 from tests.conftest import EMULATOR_NET
 
-from .conftest import MORNING, chime_subentry, put_in_library, state_changing_actions
-from .test_entities import LAST_PLAYED, press_play_now
-from .test_manager import household_entry, set_up
-from .test_services import play
+from .helpers import (
+    LAST_PLAYED,
+    MORNING,
+    chime_subentry,
+    household_entry,
+    play,
+    press_play_now,
+    put_in_library,
+    set_up,
+    state_changing_actions,
+)
 
 ALL_HOSTS = [f"{EMULATOR_NET}.2", f"{EMULATOR_NET}.3", f"{EMULATOR_NET}.4"]
 

@@ -1,11 +1,10 @@
 """The chime manager: zone switches, the event, results and reloads."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from datetime import time
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -13,99 +12,30 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
     CONF_ENABLED,
-    CONF_HOSTS,
     CONF_TIME,
     CONF_VOLUME,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
-    DOMAIN,
-    EVENT_CHIME_PLAYED,
-    SERVICE_PLAY,
     SUBENTRY_ZONE,
 )
-from custom_components.sonos_chime.manager import ChimeManager
 from sonos_emulator import Household
 from tests.conftest import MediaServer
 
-from .conftest import (
+from .helpers import (
     MORNING,
+    chime_events,
     chime_subentry,
-    put_in_library,
-    state_changing_actions,
-    zone_subentry,
+    household_entry,
+    outcomes,
+    play,
+    set_up,
+    touched,
 )
-
-
-def household_entry(
-    household: Household,
-    *,
-    zones: Iterable[str] = (),
-    subentries: Iterable[dict[str, Any]] = (),
-    all_zones: bool = False,
-    entry_id: str | None = None,
-    options: dict[str, Any] | None = None,
-) -> MockConfigEntry:
-    """The emulated household: zone subentries by name, then any others."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Chicken Coop, Kitchen, Living Room",
-        unique_id=household.household_id,
-        data={CONF_HOSTS: [household.speakers[0].ip]},
-        options={CONF_ALL_ZONES: all_zones, **(options or {})},
-        subentries_data=[
-            *(zone_subentry(household, name) for name in zones),
-            *subentries,
-        ],
-        entry_id=entry_id,
-    )
-
-
-async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> ChimeManager:
-    """Add the entry and set it up, with the short chime in the library."""
-    put_in_library(hass, "short.mp3")
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    return entry.runtime_data.manager
-
-
-def capture_events(hass: HomeAssistant) -> list[Event]:
-    """Every sonos_chime_played event, as it is fired."""
-    events: list[Event] = []
-
-    @callback
-    def record(event: Event) -> None:
-        events.append(event)
-
-    hass.bus.async_listen(EVENT_CHIME_PLAYED, record)
-    return events
-
-
-def touched(household: Household) -> set[str]:
-    """The speakers that received a state-changing SOAP action."""
-    return {speaker for speaker, _ in state_changing_actions(household)}
-
-
-def outcomes(
-    zones: Mapping[str, Mapping[str, Any]],
-) -> dict[str, tuple[str, str | None]]:
-    """Zone name -> (outcome, reason), the part of a result tests compare."""
-    return {name: (zone["outcome"], zone["reason"]) for name, zone in zones.items()}
 
 
 def subentry(entry: MockConfigEntry, subentry_id: str) -> ConfigSubentry:
     """One subentry as it is stored now."""
     return entry.subentries[subentry_id]
-
-
-async def play_action(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """Call sonos_chime.play and wait for its response."""
-    response = await hass.services.async_call(
-        DOMAIN, SERVICE_PLAY, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
 
 
 # ---------------------------------------------------------------- tests
@@ -139,7 +69,7 @@ async def test_chime_plays_on_chime_zones_only(
         household, zones=["Kitchen", "Chicken Coop"], subentries=[chime_subentry()]
     )
     manager = await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
 
     result = await manager.async_play_chime(MORNING, trigger="button")
@@ -194,7 +124,7 @@ async def test_zone_switched_off_is_left_alone(
     coop = household["Chicken Coop"]
     manager.async_set_zone_enabled(coop.uid, False)
     assert not manager.zone_enabled(coop.uid)
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
 
     await manager.async_play_chime(MORNING, trigger="button")
@@ -244,10 +174,10 @@ async def test_action_goes_through_the_manager(
     entry = household_entry(household, zones=["Kitchen", "Chicken Coop"])
     manager = await set_up(hass, entry)
     manager.async_set_zone_enabled(household["Chicken Coop"].uid, False)
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
 
-    response = await play_action(hass, media=media_server.url("chime_short.mp3"))
+    response = await play(hass, media=media_server.url("chime_short.mp3"))
 
     # Living Room is no chime zone, but the action plays on every zone asked.
     assert outcomes(response["zones"]) == {
@@ -264,7 +194,7 @@ async def test_action_goes_through_the_manager(
 
     # A zone named in the call but switched off is not played either.
     household.clear_events()
-    response = await play_action(
+    response = await play(
         hass, media=media_server.url("chime_short.mp3"), zones=["chicken coop"]
     )
     assert outcomes(response["zones"]) == {"Chicken Coop": ("skipped", "excluded")}
@@ -279,7 +209,7 @@ async def test_no_chime_zone(hass: HomeAssistant, household: Household) -> None:
         subentries=[chime_subentry(zones=[household["Living Room"].uid])],
     )
     manager = await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
 
     with pytest.raises(ServiceValidationError) as err:

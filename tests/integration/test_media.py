@@ -20,8 +20,11 @@ from custom_components.sonos_chime.library import (
 )
 from sonos_emulator import Household
 
-from .test_manager import household_entry, set_up
-from .test_services import play
+from .helpers import (
+    household_entry,
+    play,
+    set_up,
+)
 
 SHIPPED = sorted(path.name for path in SHIPPED_CHIMES_DIR.iterdir())
 TEST_MEDIA = Path(__file__).parent.parent / "media"

@@ -8,10 +8,15 @@ import pytest
 from custom_components.sonos_chime.const import CONF_MODE
 from sonos_emulator import Household, Track
 
-from .conftest import chime_subentry, put_in_library
-from .test_entities import press_play_now
-from .test_manager import capture_events, household_entry, set_up
-from .test_services import play
+from .helpers import (
+    chime_events,
+    chime_subentry,
+    household_entry,
+    play,
+    press_play_now,
+    put_in_library,
+    set_up,
+)
 
 QUEUE = [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}", 180.0) for n in (1, 2)]
 
@@ -76,7 +81,7 @@ async def test_a_chime_plays_in_its_saved_mode(
     await set_up(
         hass, household_entry(household, all_zones=True, subentries=[subentry])
     )
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     await press_play_now(hass)
 

@@ -25,21 +25,25 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household
 
-from .conftest import chime_subentry
-from .test_manager import capture_events, household_entry, set_up
-from .test_schedules import (
+from .helpers import (
     FALL_BACK,
     MONDAY,
     REAL_TIME,
     SPRING_FORWARD,
     advance,
+    chime_events,
+    chime_subentry,
+    configure_subentry,
     entity_id,
+    household_entry,
     local,
     scheduled,
+    set_up,
+    start_subentry_flow,
     state_of,
+    subentries,
     walk,
 )
-from .test_subentry_flows import configure, start, subentries
 
 pytestmark = [
     pytest.mark.freeze_time("2026-01-05 12:00:00", ignore=REAL_TIME),
@@ -68,7 +72,7 @@ async def test_plays_at_each_of_its_times_once(
         },
     )
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
     assert (
         state_of(hass, next_chime) == dt_util.as_utc(local(MONDAY, time(7))).isoformat()
@@ -100,7 +104,7 @@ async def test_every_time_keeps_the_rule_on_both_changes(
     morning["data"][CONF_MORE_TIMES] = ["02:30:00"]
     entry = household_entry(household, all_zones=True, subentries=[morning])
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     await walk(hass, freezer, begin, local(SPRING_FORWARD, time(6)))
     jump = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST
@@ -151,9 +155,9 @@ async def test_the_form_takes_more_times(
     """Times in any order, each once; a repeat with both ends and after the time."""
     entry = household_entry(household, all_zones=True)
     await set_up(hass, entry)
-    result = await start(hass, entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, entry, SUBENTRY_CHIME)
     chime = {CONF_NAME: "Bell", CONF_MEDIA: "short.mp3", CONF_TIME: "07:00"}
-    result = await configure(hass, SUBENTRY_CHIME, result, chime | entered)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime | entered)
     if error is not None:
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == error

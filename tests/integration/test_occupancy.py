@@ -13,8 +13,15 @@ import pytest
 from custom_components.sonos_chime.const import DOMAIN, SERVICE_PLAY
 from sonos_emulator import Household
 
-from .conftest import MORNING, chime_subentry
-from .test_manager import capture_events, household_entry, outcomes, set_up, touched
+from .helpers import (
+    MORNING,
+    chime_events,
+    chime_subentry,
+    household_entry,
+    outcomes,
+    set_up,
+    touched,
+)
 
 pytestmark = pytest.mark.usefixtures("ha_server")
 
@@ -57,7 +64,7 @@ async def test_only_occupied_zones_chime(
     sensor_in(hass, "Kitchen", "occupancy", "off")
     coop = sensor_in(hass, "Coop", "presence", "off")
     sensor_in(hass, "Living Room", "door", "on")  # not an occupancy sensor
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
 
     await manager.async_play_chime(MORNING, trigger="button")

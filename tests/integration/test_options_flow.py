@@ -6,7 +6,6 @@ from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -15,9 +14,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
-    CONF_NIGHT_VOLUME,
-    CONF_QUIET_END,
-    CONF_QUIET_START,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
     CONF_ZONES,
@@ -26,53 +22,12 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
-from tests.integration.conftest import zone_subentry
 
-
-async def assert_translated(hass: HomeAssistant, result: Any) -> None:
-    """Whatever the options flow shows has English text."""
-    strings = await async_get_translations(hass, "en", "options", {DOMAIN})
-    prefix = f"component.{DOMAIN}.options"
-    if result["type"] is FlowResultType.FORM:
-        step = f"{prefix}.step.{result['step_id']}"
-        assert f"{step}.title" in strings
-        for marker in result["data_schema"].schema:
-            assert f"{step}.data.{marker.schema}" in strings
-            assert f"{step}.data_description.{marker.schema}" in strings
-        for error in (result["errors"] or {}).values():
-            assert f"{prefix}.error.{error}" in strings
-    elif result["type"] is FlowResultType.ABORT:
-        assert f"{prefix}.abort.{result['reason']}" in strings
-
-
-async def open_options(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
-    """Open the options form and check it is the one we translate."""
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
-    assert result["errors"] == {}
-
-    strings = await async_get_translations(hass, "en", "options", {DOMAIN})
-    step = f"component.{DOMAIN}.options.step.init"
-    assert strings[f"{step}.data.{CONF_ALL_ZONES}"] == "All zones, present and future"
-    await assert_translated(hass, result)
-    assert [marker.schema for marker in result["data_schema"].schema] == [
-        CONF_ALL_ZONES,
-        CONF_QUIET_START,
-        CONF_QUIET_END,
-        CONF_NIGHT_VOLUME,
-    ]
-    return result
-
-
-async def configure(hass: HomeAssistant, result: Any, user_input: Any) -> Any:
-    """Submit a form of the options flow and let any reload finish."""
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], user_input
-    )
-    await hass.async_block_till_done()
-    await assert_translated(hass, result)
-    return result
+from .helpers import (
+    configure_options,
+    open_options,
+    zone_subentry,
+)
 
 
 def default(result: Any) -> bool:
@@ -104,14 +59,14 @@ async def test_all_zones_on_then_off(
     result = await open_options(hass, loaded_entry)
     assert default(result) is False
 
-    result = await configure(hass, result, {CONF_ALL_ZONES: True})
+    result = await configure_options(hass, result, {CONF_ALL_ZONES: True})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(loaded_entry.options) == {CONF_ALL_ZONES: True}
     assert loaded_entry.state is ConfigEntryState.LOADED
 
     result = await open_options(hass, loaded_entry)
     assert default(result) is True
-    result = await configure(hass, result, {CONF_ALL_ZONES: False})
+    result = await configure_options(hass, result, {CONF_ALL_ZONES: False})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "zones"
     [marker] = result["data_schema"].schema
@@ -121,11 +76,11 @@ async def test_all_zones_on_then_off(
     ] == [(uids[name], name) for name in ("Chicken Coop", "Kitchen", "Living Room")]
     assert dict(loaded_entry.options) == {CONF_ALL_ZONES: True}
 
-    result = await configure(hass, result, {CONF_ZONES: []})
+    result = await configure_options(hass, result, {CONF_ZONES: []})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ZONES: "no_zones_chosen"}
 
-    result = await configure(
+    result = await configure_options(
         hass, result, {CONF_ZONES: [uids["Living Room"], uids["Kitchen"]]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -223,7 +178,7 @@ async def test_all_zones_on_then_off_lists_every_zone_alike(
     registry_updates = async_capture_events(hass, er.EVENT_ENTITY_REGISTRY_UPDATED)
 
     result = await open_options(hass, entry)
-    result = await configure(hass, result, {CONF_ALL_ZONES: True})
+    result = await configure_options(hass, result, {CONF_ALL_ZONES: True})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(entry.options) == {CONF_ALL_ZONES: True}
     assert zones_added(entry) == []
@@ -244,10 +199,10 @@ async def test_all_zones_on_then_off_lists_every_zone_alike(
     ]
 
     result = await open_options(hass, entry)
-    result = await configure(hass, result, {CONF_ALL_ZONES: False})
+    result = await configure_options(hass, result, {CONF_ALL_ZONES: False})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "zones"
-    result = await configure(
+    result = await configure_options(
         hass, result, {CONF_ZONES: [uids["Kitchen"], uids["Living Room"]]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -357,11 +312,11 @@ async def test_options_of_a_household_not_set_up(hass: HomeAssistant) -> None:
     assert entry.state is ConfigEntryState.NOT_LOADED
 
     result = await open_options(hass, entry)
-    result = await configure(hass, result, {CONF_ALL_ZONES: False})
+    result = await configure_options(hass, result, {CONF_ALL_ZONES: False})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ALL_ZONES: "entry_not_loaded"}
     assert dict(entry.options) == {}
 
-    result = await configure(hass, result, {CONF_ALL_ZONES: True})
+    result = await configure_options(hass, result, {CONF_ALL_ZONES: True})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(entry.options) == {CONF_ALL_ZONES: True}

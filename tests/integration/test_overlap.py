@@ -9,8 +9,10 @@ import pytest
 from sonos_emulator import Household, Track
 from tests.conftest import assert_resumed
 
-from .conftest import put_in_library
-from .test_services import play
+from .helpers import (
+    play,
+    put_in_library,
+)
 
 
 @pytest.mark.usefixtures("loaded_entry")

@@ -24,10 +24,20 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household
 
-from .conftest import chime_subentry
-from .test_manager import capture_events, household_entry, set_up
-from .test_options_flow import configure, open_options
-from .test_schedules import MONDAY, REAL_TIME, advance, local, scheduled, state_of
+from .helpers import (
+    MONDAY,
+    REAL_TIME,
+    advance,
+    chime_events,
+    chime_subentry,
+    configure_options,
+    household_entry,
+    local,
+    open_options,
+    scheduled,
+    set_up,
+    state_of,
+)
 
 pytestmark = [
     pytest.mark.freeze_time("2026-01-05 12:00:00", ignore=REAL_TIME),
@@ -81,12 +91,14 @@ async def test_quiet_hours_are_set_under_configure(
         ({CONF_NIGHT_VOLUME: 120}, {CONF_NIGHT_VOLUME: "invalid_volume"}),
     ):
         result = await open_options(hass, entry)
-        result = await configure(hass, result, {CONF_ALL_ZONES: True, **entered})
+        result = await configure_options(
+            hass, result, {CONF_ALL_ZONES: True, **entered}
+        )
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == error
 
     result = await open_options(hass, entry)
-    result = await configure(
+    result = await configure_options(
         hass,
         result,
         {
@@ -105,7 +117,7 @@ async def test_quiet_hours_are_set_under_configure(
 
     # Emptied again: no quiet hours at all.
     result = await open_options(hass, entry)
-    result = await configure(hass, result, {CONF_ALL_ZONES: True})
+    result = await configure_options(hass, result, {CONF_ALL_ZONES: True})
     assert dict(entry.options) == {CONF_ALL_ZONES: True}
 
 
@@ -142,7 +154,7 @@ async def test_a_scheduled_chime_in_quiet_hours_holds_or_plays_softly(
     await set_up(
         hass, quiet_entry(household, at="23:00:00", volume=40, quiet_hours=choice)
     )
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
 
     await advance(hass, freezer, local(MONDAY, time(23, 0)))

@@ -21,18 +21,16 @@ from custom_components.sonos_chime.const import (
 )
 from sonos_emulator import Household
 
-from .conftest import (
+from .helpers import (
     MORNING,
+    REAL_TIME,
+    chime_events,
     chime_subentry,
-    put_in_library,
-)
-from .test_manager import (
-    capture_events,
     household_entry,
+    put_in_library,
     set_up,
     touched,
 )
-from .test_schedules import REAL_TIME
 
 MONDAY = date(2026, 1, 5)
 
@@ -120,7 +118,7 @@ async def test_missing_media_skips_the_scheduled_play(
     freezer.move_to(local(MONDAY, time(6)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     assert issue(hass, f"missing_media_{MORNING}") is None
 
     remove_from_library(hass, "short.mp3")

@@ -21,31 +21,15 @@ from custom_components.sonos_chime.const import CONF_HOSTS, DOMAIN, SERVICE_PLAY
 from sonos_emulator import Household, Track
 from tests.conftest import EMULATOR_NET, assert_resumed
 
-from .conftest import put_in_library, state_changing_actions
+from .helpers import (
+    assert_error_translated,
+    play,
+    put_in_library,
+    state_changing_actions,
+)
 
 RADIO = "x-rincon-mp3radio://radio.example.com/stream.mp3"
 BARN = f"{EMULATOR_NET}.10"  # the second household's only speaker
-
-
-async def play(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """Call the action and wait for its response."""
-    response = await hass.services.async_call(
-        DOMAIN, SERVICE_PLAY, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
-async def assert_translated(
-    hass: HomeAssistant, err: HomeAssistantError, key: str, domain: str = DOMAIN
-) -> None:
-    """The error carries the key and renders to a full English message."""
-    assert err.translation_domain == domain
-    assert err.translation_key == key
-    await async_get_translations(hass, "en", "exceptions", {domain})
-    message = str(err)
-    assert message != key
-    assert "{" not in message
 
 
 @pytest.mark.usefixtures("loaded_entry")
@@ -63,7 +47,7 @@ async def test_an_unknown_zone_is_shown_beside_the_zones_there_are(
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, media="bell.mp3", zones=["Garage"])
-    await assert_translated(hass, err.value, "unknown_zone")
+    await assert_error_translated(hass, err.value, "unknown_zone")
     assert str(err.value) == (
         "Unknown zone: Garage. Zone names must match the names in the Sonos app;"
         " this household has Chicken Coop, Kitchen, Living Room"
@@ -111,7 +95,7 @@ async def test_bad_input_touches_nothing(
     household.clear_events()
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, **data)
-    await assert_translated(hass, err.value, key)
+    await assert_error_translated(hass, err.value, key)
     assert state_changing_actions(household) == []
 
 
@@ -121,7 +105,7 @@ async def test_unknown_household(hass: HomeAssistant, household: Household) -> N
     household.clear_events()
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, media="bell.mp3", config_entry_id="nope")
-    await assert_translated(
+    await assert_error_translated(
         hass, err.value, "service_config_entry_not_found", HOMEASSISTANT_DOMAIN
     )
     assert state_changing_actions(household) == []
@@ -136,7 +120,7 @@ async def test_other_integrations_entry(
     household.clear_events()
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, media="bell.mp3", config_entry_id=other.entry_id)
-    await assert_translated(
+    await assert_error_translated(
         hass, err.value, "service_config_entry_wrong_domain", HOMEASSISTANT_DOMAIN
     )
     assert state_changing_actions(household) == []
@@ -147,7 +131,7 @@ async def test_no_household_loaded(hass: HomeAssistant, household: Household) ->
     assert await async_setup_component(hass, DOMAIN, {})
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, media="bell.mp3")
-    await assert_translated(
+    await assert_error_translated(
         hass,
         err.value,
         "service_found_no_config_entry_for_domain",
@@ -170,7 +154,7 @@ async def test_household_not_loaded(
     for data in ({}, {"config_entry_id": mock_entry.entry_id}):
         with pytest.raises(ServiceValidationError) as err:
             await play(hass, media="bell.mp3", **data)
-        await assert_translated(
+        await assert_error_translated(
             hass, err.value, "service_config_entry_not_loaded", HOMEASSISTANT_DOMAIN
         )
 
@@ -195,7 +179,7 @@ async def test_several_households(
 
         with pytest.raises(ServiceValidationError) as err:
             await play(hass, media="bell.mp3")
-        await assert_translated(
+        await assert_error_translated(
             hass,
             err.value,
             "service_found_multiple_config_entry_for_domain",
@@ -221,7 +205,7 @@ async def test_media_not_audio(
     household.clear_events()
     with pytest.raises(HomeAssistantError) as err:
         await play(hass, media=media_server.url("not_audio.txt"))
-    await assert_translated(hass, err.value, "media_unavailable")
+    await assert_error_translated(hass, err.value, "media_unavailable")
     assert state_changing_actions(household) == []
 
 
@@ -237,7 +221,7 @@ async def test_no_internal_url(hass: HomeAssistant, household: Household) -> Non
         pytest.raises(HomeAssistantError) as err,
     ):
         await play(hass, media="bell.mp3")
-    await assert_translated(hass, err.value, "no_internal_url")
+    await assert_error_translated(hass, err.value, "no_internal_url")
     assert state_changing_actions(household) == []
 
 

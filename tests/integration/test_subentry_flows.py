@@ -8,9 +8,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
-    SOURCE_USER,
     ConfigEntryState,
-    ConfigSubentry,
     ConfigSubentryData,
     SubentryFlowResult,
 )
@@ -53,7 +51,14 @@ from custom_components.sonos_chime.engine import read_file_duration
 from custom_components.sonos_chime.library import SHIPPED_CHIMES_DIR
 from sonos_emulator import Household
 
-TEST_MEDIA = Path(__file__).parent.parent / "media"
+from .helpers import (
+    TEST_MEDIA,
+    assert_flow_translated,
+    configure_subentry,
+    start_subentry_flow,
+    subentries,
+)
+
 ALL_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 GONE_UID = "RINCON_000E58FFFFFF01400"  # a zone that left the household
 
@@ -61,47 +66,6 @@ pytestmark = pytest.mark.usefixtures("ha_server")
 
 
 # --------------------------------------------------------------------- helpers
-async def start(hass: HomeAssistant, entry: MockConfigEntry, kind: str) -> Any:
-    """Open a subentry flow the way the UI's "Add" button does."""
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, kind), context={"source": SOURCE_USER}
-    )
-    await assert_translated(hass, kind, result)
-    return result
-
-
-async def configure(
-    hass: HomeAssistant, kind: str, result: Any, user_input: dict[str, Any]
-) -> Any:
-    """Submit a form of a subentry flow and let any reload finish."""
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], user_input
-    )
-    await hass.async_block_till_done()
-    await assert_translated(hass, kind, result)
-    return result
-
-
-async def assert_translated(
-    hass: HomeAssistant, kind: str, result: SubentryFlowResult
-) -> None:
-    """Whatever the flow shows has English text: step, fields, errors, aborts."""
-    strings = await async_get_translations(hass, "en", "config_subentries", {DOMAIN})
-    prefix = f"component.{DOMAIN}.config_subentries.{kind}"
-    assert f"{prefix}.entry_type" in strings
-    assert f"{prefix}.initiate_flow.user" in strings
-    if result["type"] is FlowResultType.FORM:
-        step = f"{prefix}.step.{result['step_id']}"
-        assert f"{step}.title" in strings
-        for marker in result["data_schema"].schema:
-            assert f"{step}.data.{marker.schema}" in strings
-            assert f"{step}.data_description.{marker.schema}" in strings
-        for error in (result["errors"] or {}).values():
-            assert f"{prefix}.error.{error}" in strings
-    elif result["type"] is FlowResultType.ABORT and result["reason"] != (
-        "reconfigure_successful"  # Home Assistant's own text
-    ):
-        assert f"{prefix}.abort.{result['reason']}" in strings
 
 
 def field(result: SubentryFlowResult, key: str) -> tuple[Any, dict[str, Any]]:
@@ -124,11 +88,6 @@ def suggested(result: SubentryFlowResult) -> dict[str, Any]:
         for marker in result["data_schema"].schema
         if marker.description and "suggested_value" in marker.description
     }
-
-
-def subentries(entry: MockConfigEntry, kind: str) -> list[ConfigSubentry]:
-    """The entry's subentries of one type."""
-    return [s for s in entry.subentries.values() if s.subentry_type == kind]
 
 
 def zone_subentry(speaker_uid: str, name: str) -> ConfigSubentryData:
@@ -189,7 +148,7 @@ async def test_zone_add(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
 ) -> None:
     """Every zone is offered by name; the one picked becomes a subentry."""
-    result = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    result = await start_subentry_flow(hass, loaded_entry, SUBENTRY_ZONE)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert options(result, CONF_ZONE_UID) == [
@@ -198,7 +157,7 @@ async def test_zone_add(
         (uids["Living Room"], "Living Room"),
     ]
 
-    result = await configure(
+    result = await configure_subentry(
         hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Chicken Coop"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -221,15 +180,17 @@ async def test_zone_offers_only_zones_not_added(
     )
     await set_up(hass, entry)
 
-    result = await start(hass, entry, SUBENTRY_ZONE)
+    result = await start_subentry_flow(hass, entry, SUBENTRY_ZONE)
     assert options(result, CONF_ZONE_UID) == [
         (uids["Chicken Coop"], "Chicken Coop"),
         (uids["Living Room"], "Living Room"),
     ]
     with pytest.raises(InvalidData):
-        await configure(hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Kitchen"]})
+        await configure_subentry(
+            hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Kitchen"]}
+        )
 
-    result = await configure(
+    result = await configure_subentry(
         hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Living Room"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -249,7 +210,7 @@ async def test_zone_no_zones_left(
     )
     await set_up(hass, entry)
 
-    result = await start(hass, entry, SUBENTRY_ZONE)
+    result = await start_subentry_flow(hass, entry, SUBENTRY_ZONE)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_zones_left"
 
@@ -258,14 +219,14 @@ async def test_zone_already_configured(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, uids: dict[str, str]
 ) -> None:
     """Two flows pick the same zone: the second one is refused."""
-    first = await start(hass, loaded_entry, SUBENTRY_ZONE)
-    second = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    first = await start_subentry_flow(hass, loaded_entry, SUBENTRY_ZONE)
+    second = await start_subentry_flow(hass, loaded_entry, SUBENTRY_ZONE)
 
-    result = await configure(
+    result = await configure_subentry(
         hass, SUBENTRY_ZONE, first, {CONF_ZONE_UID: uids["Kitchen"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    result = await configure(
+    result = await configure_subentry(
         hass, SUBENTRY_ZONE, second, {CONF_ZONE_UID: uids["Kitchen"]}
     )
     assert result["type"] is FlowResultType.ABORT
@@ -279,7 +240,7 @@ async def test_zone_cannot_connect(
     """The household stopped answering since it was set up."""
     for speaker in household.speakers:
         speaker.go_offline()
-    result = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    result = await start_subentry_flow(hass, loaded_entry, SUBENTRY_ZONE)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"
 
@@ -295,7 +256,7 @@ async def test_entry_not_loaded(
     assert not await hass.config_entries.async_setup(mock_entry.entry_id)
     assert mock_entry.state is ConfigEntryState.SETUP_RETRY
 
-    result = await start(hass, mock_entry, kind)
+    result = await start_subentry_flow(hass, mock_entry, kind)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
 
@@ -308,10 +269,10 @@ async def test_zone_names_are_read_fresh(
 ) -> None:
     """A zone renamed in the Sonos app after setup is offered by its new name."""
     household["Kitchen"].name = "Pantry"
-    result = await start(hass, loaded_entry, SUBENTRY_ZONE)
+    result = await start_subentry_flow(hass, loaded_entry, SUBENTRY_ZONE)
     assert (uids["Kitchen"], "Pantry") in options(result, CONF_ZONE_UID)
 
-    result = await configure(
+    result = await configure_subentry(
         hass, SUBENTRY_ZONE, result, {CONF_ZONE_UID: uids["Kitchen"]}
     )
     [zone] = subentries(loaded_entry, SUBENTRY_ZONE)
@@ -347,7 +308,7 @@ async def test_chime_form(
     freezer.move_to(
         datetime.combine(date(2026, 3, 2), now, dt_util.get_default_time_zone())
     )
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
@@ -395,8 +356,8 @@ async def test_chime_add(
     hass: HomeAssistant, chiming_entry: MockConfigEntry, uids: dict[str, str]
 ) -> None:
     """Every field given: the subentry holds exactly what the runtime reads."""
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -436,8 +397,8 @@ async def test_chime_add_defaults(
     hass: HomeAssistant, chiming_entry: MockConfigEntry
 ) -> None:
     """Only the required fields: all zones, every day, TV skipped, enabled, auto."""
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -472,8 +433,8 @@ async def test_chime_media_typed(
     hass: HomeAssistant, chiming_entry: MockConfigEntry, media: str
 ) -> None:
     """A /local/… path, a URL or a media-source id can be typed instead."""
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -489,8 +450,8 @@ async def test_chime_with_message(
     hass: HomeAssistant, chiming_entry: MockConfigEntry
 ) -> None:
     """A message is kept, spoken by the default engine: nothing speaks it yet."""
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -518,13 +479,13 @@ async def test_chime_message_engine_refused(
         CONF_TIME: "17:00:00",
         CONF_MESSAGE: "It's 5 o'clock",
     }
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(
         hass, SUBENTRY_CHIME, result, good | {CONF_TTS_ENGINE: "tts.gone"}
     )
     assert result["errors"] == {CONF_TTS_ENGINE: "unknown_tts_engine"}
 
-    result = await configure(hass, SUBENTRY_CHIME, result, good)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, good)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -537,14 +498,14 @@ async def test_chime_library_lists_dropped_in_files(
     duration = read_file_duration(library / "Doorbell.wav")
     assert duration is not None
 
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     listed = options(result, CONF_MEDIA)
     assert ("Doorbell.wav", f"Doorbell.wav ({duration:.1f} s)") in listed
     assert [value for value, _ in listed] == sorted(
         [name for name, _ in shipped_options()] + ["Doorbell.wav"], key=str.casefold
     )
 
-    result = await configure(
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -595,15 +556,15 @@ async def test_chime_errors_then_recover(
         CONF_TIME: "07:00:00",
         CONF_WEEKDAYS: ["mon"],
     }
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(hass, SUBENTRY_CHIME, result, good | changes)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, good | changes)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == errors
     assert {key: suggested(result)[key] for key in changes} == changes
     assert subentries(chiming_entry, SUBENTRY_CHIME) == []
 
-    result = await configure(hass, SUBENTRY_CHIME, result, good)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, good)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [chime] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert chime.data[CONF_WEEKDAYS] == ["mon"]
@@ -613,18 +574,18 @@ async def test_chime_no_internal_url(
     hass: HomeAssistant, chiming_entry: MockConfigEntry
 ) -> None:
     """A library chime the speakers could not be told where to fetch."""
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     data = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
     with patch(
         "custom_components.sonos_chime.media.get_url",
         side_effect=NoURLAvailableError,
     ):
-        result = await configure(hass, SUBENTRY_CHIME, result, data)
+        result = await configure_subentry(hass, SUBENTRY_CHIME, result, data)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "no_internal_url"}
     assert subentries(chiming_entry, SUBENTRY_CHIME) == []
 
-    result = await configure(hass, SUBENTRY_CHIME, result, data)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, data)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -637,7 +598,7 @@ async def test_chime_zones_from_setup_when_household_is_silent(
     """Chimes can be added while the speakers are off: zones as found at setup."""
     for speaker in household.speakers:
         speaker.go_offline()
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     assert result["type"] is FlowResultType.FORM
     assert [value for value, _ in options(result, CONF_ZONES)] == [
         uids["Chicken Coop"],
@@ -654,7 +615,7 @@ async def test_chime_zone_names_are_read_fresh(
 ) -> None:
     """Zones renamed after setup are listed by their new names."""
     household["Living Room"].name = "Lounge"
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     assert options(result, CONF_ZONES) == [
         (uids["Chicken Coop"], "Chicken Coop"),
         (uids["Kitchen"], "Kitchen"),
@@ -667,7 +628,7 @@ async def test_chime_refused_while_no_zone_chimes(
 ) -> None:
     """No zone added and All zones off: the form could only save a silent chime."""
     assert CONF_ALL_ZONES not in loaded_entry.options
-    result = await start(hass, loaded_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, loaded_entry, SUBENTRY_CHIME)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_chime_zones"
 
@@ -679,10 +640,10 @@ async def test_chime_offers_only_zones_added(
     entry = with_subentries(mock_entry, [zone_subentry(uids["Kitchen"], "Kitchen")])
     await set_up(hass, entry)
 
-    result = await start(hass, entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, entry, SUBENTRY_CHIME)
     assert options(result, CONF_ZONES) == [(uids["Kitchen"], "Kitchen")]
     with pytest.raises(InvalidData):
-        await configure(
+        await configure_subentry(
             hass,
             SUBENTRY_CHIME,
             result,
@@ -693,7 +654,7 @@ async def test_chime_offers_only_zones_added(
                 CONF_ZONES: [uids["Living Room"]],
             },
         )
-    result = await configure(
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -707,14 +668,14 @@ async def test_chime_refused_when_zones_stop_chiming_meanwhile(
 ) -> None:
     """All zones switched off while the form is open: saving says how to fix it."""
     chime = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     hass.config_entries.async_update_entry(
         chiming_entry, options={CONF_ALL_ZONES: False}
     )
     await hass.async_block_till_done()
     assert chiming_entry.state is ConfigEntryState.LOADED
 
-    result = await configure(hass, SUBENTRY_CHIME, result, chime)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ZONES: "no_chime_zones"}
     assert options(result, CONF_ZONES) == []
@@ -724,7 +685,7 @@ async def test_chime_refused_when_zones_stop_chiming_meanwhile(
         chiming_entry, options={CONF_ALL_ZONES: True}
     )
     await hass.async_block_till_done()
-    result = await configure(hass, SUBENTRY_CHIME, result, chime)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -734,8 +695,8 @@ async def test_chime_volume_refused(
 ) -> None:
     """A volume out of range or not whole is refused on the field, in words."""
     chime = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(
         hass, SUBENTRY_CHIME, result, chime | {CONF_VOLUME: volume}
     )
     assert result["type"] is FlowResultType.FORM
@@ -743,7 +704,7 @@ async def test_chime_volume_refused(
     assert suggested(result)[CONF_VOLUME] == volume
 
     # Left empty: each zone keeps its volume.
-    result = await configure(hass, SUBENTRY_CHIME, result, chime)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [saved] = subentries(chiming_entry, SUBENTRY_CHIME)
     assert CONF_VOLUME not in saved.data
@@ -756,7 +717,7 @@ async def test_chime_room_volumes(
 
     Reconfigure shows them as they were entered.
     """
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     _, config = field(result, CONF_ZONE_VOLUMES)
     assert config["multiple"] is True
     assert config["label_field"] == "zone"
@@ -770,7 +731,7 @@ async def test_chime_room_volumes(
         {"zone": uids["Kitchen"], "volume": 40.0},
         {"zone": uids["Chicken Coop"], "volume": 15},
     ]
-    result = await configure(
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -834,8 +795,8 @@ async def test_chime_room_volumes_refused(
     if CONF_ZONE_VOLUMES in entered:
         [row] = entered[CONF_ZONE_VOLUMES]
         entered = {CONF_ZONE_VOLUMES: [row | {"zone": uids["Kitchen"]}]}
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
-    result = await configure(hass, SUBENTRY_CHIME, result, chime | entered)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime | entered)
     assert result["type"] is FlowResultType.FORM
     assert list(result["errors"].values()) == [error]
     assert subentries(chiming_entry, SUBENTRY_CHIME) == []
@@ -850,9 +811,11 @@ async def test_chime_room_volume_rows_the_selector_refuses(
 ) -> None:
     """A zone not offered, or a row without zone or volume, never reaches the chime."""
     chime = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
-    result = await start(hass, chiming_entry, SUBENTRY_CHIME)
+    result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     with pytest.raises(InvalidData):
-        await configure(hass, SUBENTRY_CHIME, result, chime | {CONF_ZONE_VOLUMES: rows})
+        await configure_subentry(
+            hass, SUBENTRY_CHIME, result, chime | {CONF_ZONE_VOLUMES: rows}
+        )
     assert subentries(chiming_entry, SUBENTRY_CHIME) == []
 
 
@@ -895,7 +858,7 @@ async def reconfigure(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
     """Open the chime's reconfigure flow."""
     [chime] = subentries(entry, SUBENTRY_CHIME)
     result = await entry.start_subentry_reconfigure_flow(hass, chime.subentry_id)
-    await assert_translated(hass, SUBENTRY_CHIME, result)
+    await assert_flow_translated(hass, result, "config_subentries", SUBENTRY_CHIME)
     return result
 
 
@@ -917,7 +880,7 @@ async def test_chime_reconfigure(
         (uids["Living Room"], "Living Room"),
     ]
 
-    result = await configure(
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -984,13 +947,13 @@ async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
     ]
     assert suggested(result)[CONF_ZONES] == [GONE_UID]
 
-    result = await configure(hass, SUBENTRY_CHIME, result, suggested(result))
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, suggested(result))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ZONES: "zones_not_chiming"}
     [chime] = subentries(entry, SUBENTRY_CHIME)
     assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID]}  # as it was
 
-    result = await configure(
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -1015,7 +978,7 @@ async def test_chime_reconfigure_errors_then_recover(
     result = await reconfigure(hass, chime_entry)
     entered = before | {CONF_MEDIA: "gone.mp3", CONF_WEEKDAYS: []}
 
-    result = await configure(hass, SUBENTRY_CHIME, result, entered)
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, entered)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {
@@ -1030,7 +993,7 @@ async def test_chime_reconfigure_errors_then_recover(
     }
     assert dict(subentries(chime_entry, SUBENTRY_CHIME)[0].data) == before
 
-    result = await configure(
+    result = await configure_subentry(
         hass,
         SUBENTRY_CHIME,
         result,
@@ -1067,7 +1030,7 @@ async def test_zone_refused_while_all_zones_chime(
     assert await hass.config_entries.async_setup(mock_entry.entry_id)
     await hass.async_block_till_done()
 
-    result = await start(hass, mock_entry, SUBENTRY_ZONE)
+    result = await start_subentry_flow(hass, mock_entry, SUBENTRY_ZONE)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "all_zones_on"
     assert subentries(mock_entry, SUBENTRY_ZONE) == []
@@ -1093,6 +1056,6 @@ async def test_chime_reconfigure_with_no_chime_zones(
     assert result["type"] is FlowResultType.FORM
     assert options(result, CONF_ZONES) == []
 
-    result = await configure(hass, SUBENTRY_CHIME, result, suggested(result))
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, suggested(result))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ZONES: "no_chime_zones"}

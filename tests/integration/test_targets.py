@@ -27,10 +27,14 @@ from custom_components.sonos_chime.services import EXCLUDE_SUPPORTED
 from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
 
-from .conftest import state_changing_actions
 from .core_sonos import SONOS, CoreSonos
-from .test_manager import household_entry, set_up
-from .test_services import assert_translated, play
+from .helpers import (
+    assert_error_translated,
+    household_entry,
+    play,
+    set_up,
+    state_changing_actions,
+)
 
 COMPONENT = Path(__file__).parents[2] / "custom_components" / "sonos_chime"
 BARN = f"{EMULATOR_NET}.10"  # the second household's only speaker
@@ -74,7 +78,7 @@ async def refused(
     household.clear_events()
     with pytest.raises(ServiceValidationError) as err:
         await play(hass, media="short.mp3", **target)
-    await assert_translated(hass, err.value, key)
+    await assert_error_translated(hass, err.value, key)
     assert state_changing_actions(household) == []
     return str(err.value)
 

@@ -1,4 +1,4 @@
-"""Chime schedules: weekdays, rescheduling, cleanup and daylight saving time."""
+"""ChimeSchedule on its own: weekdays, rescheduling, cleanup and the daylight saving rule."""
 
 import asyncio
 from collections.abc import Callable, Iterator
@@ -9,37 +9,25 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.util import dt as dt_util
-from homeassistant.util.async_ import get_scheduled_timer_handles
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sonos_chime.schedule import WEEKDAYS, ChimeSchedule, next_fire
 
+from .helpers import (
+    FALL_BACK,
+    MONDAY,
+    SPRING_FORWARD,
+    STEP,
+    active_timers,
+    advance,
+    local,
+    walk,
+)
+
 BERLIN = ZoneInfo("Europe/Berlin")
-# 2026-01-05 is a Monday; the hass fixture's zone (US/Pacific) has no DST then.
-MONDAY = date(2026, 1, 5)
-SPRING_FORWARD = date(2026, 3, 29)  # Berlin: 02:00 CET -> 03:00 CEST
-FALL_BACK = date(2026, 10, 25)  # Berlin: 03:00 CEST -> 02:00 CET
-STEP = timedelta(minutes=5)
 
 type Calls = list[datetime]
 type MakeSchedule = Callable[..., tuple[ChimeSchedule, Calls]]
-
-
-def local(day: date, at: time, fold: int = 0) -> datetime:
-    """A wall time in the instance's current time zone."""
-    return datetime.combine(day, at, tzinfo=dt_util.get_default_time_zone()).replace(
-        fold=fold
-    )
-
-
-def active_timers(hass: HomeAssistant) -> set[asyncio.TimerHandle]:
-    """Every timer still armed on the event loop."""
-    return {
-        handle
-        for handle in get_scheduled_timer_handles(hass.loop)
-        if not handle.cancelled()
-    }
 
 
 def armed_for(hass: HomeAssistant, schedule: ChimeSchedule) -> list[datetime]:
@@ -70,25 +58,6 @@ def whole_seconds(moment: datetime) -> datetime:
 def instant(moment: datetime | None) -> datetime | None:
     """In UTC: Python never finds an ambiguous wall time equal to another zone's."""
     return None if moment is None else moment.astimezone(UTC)
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: datetime
-) -> None:
-    """Let the clock reach moment and run whatever became due."""
-    freezer.move_to(moment)
-    async_fire_time_changed(hass, moment)
-    await hass.async_block_till_done()
-
-
-async def walk(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, start: datetime, end: datetime
-) -> None:
-    """Step through real time (UTC), so DST days pass minute by minute."""
-    moment = dt_util.as_utc(start)
-    while moment <= dt_util.as_utc(end):
-        await advance(hass, freezer, moment)
-        moment += STEP
 
 
 @pytest.fixture

@@ -1,16 +1,12 @@
 """Chimes on their schedules: weekdays, DST, the time entity, Enabled, Quiet, unload."""
 
-import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.storage import Store
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-from homeassistant.util.async_ import get_scheduled_timer_handles
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,91 +21,28 @@ from custom_components.sonos_chime.const import (
 from custom_components.sonos_chime.schedule import WEEKDAYS
 from sonos_emulator import Household, Track
 
-from .conftest import (
+from .helpers import (
+    FALL_BACK,
+    MONDAY,
     MORNING,
+    REAL_TIME,
+    SPRING_FORWARD,
+    active_timers,
+    advance,
+    chime_events,
     chime_subentry,
-)
-from .test_manager import (
-    capture_events,
+    entity_id,
     household_entry,
+    local,
     outcomes,
+    scheduled,
     set_up,
+    state_of,
     touched,
+    walk,
 )
 
-# The speakers, SoCo and the engine keep real time: they measure how long a
-# chime plays. Home Assistant's clock is the frozen one the schedules follow.
-REAL_TIME = [
-    "custom_components.sonos_chime.engine",
-    "sonos_emulator",
-    "soco",
-    "urllib3",
-    "requests",
-]
 pytestmark = pytest.mark.freeze_time("2026-01-05 12:00:00", ignore=REAL_TIME)
-
-MONDAY = date(2026, 1, 5)
-SPRING_FORWARD = date(2026, 3, 29)  # Berlin: 02:00 CET -> 03:00 CEST
-FALL_BACK = date(2026, 10, 25)  # Berlin: 03:00 CEST -> 02:00 CET
-STEP = timedelta(minutes=5)
-
-
-def local(day: date, at: time, fold: int = 0) -> datetime:
-    """A wall time in the instance's current time zone."""
-    return datetime.combine(day, at, tzinfo=dt_util.get_default_time_zone()).replace(
-        fold=fold
-    )
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: datetime
-) -> None:
-    """Let the clock reach moment and run whatever became due, chimes included."""
-    freezer.move_to(moment)
-    async_fire_time_changed(hass, moment)
-    await hass.async_block_till_done()
-
-
-async def walk(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, start: datetime, end: datetime
-) -> None:
-    """Step through real time (UTC), so DST days pass in steps of five minutes."""
-    moment = dt_util.as_utc(start)
-    while moment <= dt_util.as_utc(end):
-        await advance(hass, freezer, moment)
-        moment += STEP
-
-
-def scheduled(events: list[Event]) -> list[Event]:
-    return [event for event in events if event.data["trigger"] == "schedule"]
-
-
-def entity_id(
-    hass: HomeAssistant, entry: MockConfigEntry, platform: str, key: str
-) -> str:
-    """The entity id of a household or Morning chime entity."""
-    scope = "household" if key == "quiet" else MORNING
-    found = er.async_get(hass).async_get_entity_id(
-        platform, DOMAIN, f"{entry.entry_id}_{scope}_{key}"
-    )
-    assert found is not None
-    return found
-
-
-def state_of(hass: HomeAssistant, entity: str) -> str:
-    state = hass.states.get(entity)
-    assert state is not None
-    return state.state
-
-
-def active_timers(hass: HomeAssistant) -> set[asyncio.TimerHandle]:
-    """Every timer armed on the event loop, but the registries' delayed saves."""
-    return {
-        handle
-        for handle in get_scheduled_timer_handles(hass.loop)
-        if not handle.cancelled()
-        and not isinstance(getattr(handle._callback, "__self__", None), Store)
-    }
 
 
 @pytest.mark.usefixtures("ha_server")
@@ -126,7 +59,7 @@ async def test_plays_at_its_time_on_its_weekdays(
         household, all_zones=True, subentries=[chime_subentry(weekdays=weekdays)]
     )
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
     first = next(
         MONDAY + timedelta(days=offset)
@@ -181,7 +114,7 @@ async def test_next_chime_moves_on_in_the_second_it_plays(
     freezer.move_to(local(MONDAY, time(6)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     manager = await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
 
     await advance(hass, freezer, local(MONDAY, time(7)))
@@ -205,7 +138,7 @@ async def test_spring_forward_plays_once_when_the_clock_jumps(
         household, all_zones=True, subentries=[chime_subentry(at="02:30:00")]
     )
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
     jump = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST
     assert state_of(hass, next_chime) == jump.isoformat()
@@ -234,7 +167,7 @@ async def test_fall_back_plays_once(
         household, all_zones=True, subentries=[chime_subentry(at="02:30:00")]
     )
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     await walk(hass, freezer, start, local(FALL_BACK, time(6)))
 
@@ -249,7 +182,7 @@ async def test_time_entity_reschedules_at_once_and_persists(
     freezer.move_to(local(MONDAY, time(6)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     manager = await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     chime_time = entity_id(hass, entry, "time", "time")
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
     assert state_of(hass, chime_time) == "07:00:00"
@@ -290,7 +223,7 @@ async def test_enabled_off_stops_the_schedule(
     freezer.move_to(local(MONDAY, time(6)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     manager = await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     enabled = entity_id(hass, entry, "switch", "enabled")
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
     schedule = entity_id(hass, entry, "sensor", "schedule")
@@ -336,7 +269,7 @@ async def test_quiet_holds_back_scheduled_chimes_only(
     freezer.move_to(local(MONDAY, time(6)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     quiet = entity_id(hass, entry, "switch", "quiet")
     next_chime = entity_id(hass, entry, "sensor", "next_chime")
     schedule = entity_id(hass, entry, "sensor", "schedule")
@@ -409,7 +342,7 @@ async def test_unload_and_reload_leave_no_listener(
     assert active_timers(hass) - timers_before == set()
     assert hass.bus.async_listeners() == listeners_before
 
-    events = capture_events(hass)
+    events = chime_events(hass)
     household.clear_events()
     await advance(hass, freezer, local(MONDAY, time(7)))
     await advance(hass, freezer, local(MONDAY, time(19)))
@@ -428,7 +361,7 @@ async def test_unload_waits_for_a_scheduled_chime(
     freezer.move_to(local(MONDAY, time(6)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     freezer.move_to(local(MONDAY, time(7)))
     async_fire_time_changed(hass, local(MONDAY, time(7)))
@@ -454,7 +387,7 @@ async def test_fall_back_plays_once_across_a_reload(
         household, all_zones=True, subentries=[chime_subentry(at="02:30:00")]
     )
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     between = local(FALL_BACK, time(2, 45))  # summer time, before the clock turns back
     await walk(hass, freezer, start, between)
     assert len(events) == 1
@@ -489,7 +422,7 @@ async def test_once_per_date_survives_a_restart(
     freezer.move_to(local(MONDAY, time(6)))
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
     await advance(hass, freezer, local(MONDAY, time(7)))
     assert len(scheduled(events)) == 1
 
@@ -544,7 +477,7 @@ async def test_date_played_before_the_restart(
         "data": {"chimes": {MORNING: record}},
     }
     await set_up(hass, entry)
-    events = capture_events(hass)
+    events = chime_events(hass)
 
     await advance(hass, freezer, local(MONDAY, time(7)))
 

@@ -76,7 +76,8 @@ async def async_migrate_entry(
 async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> bool:
     """Set up one Sonos household once it answers."""
     hosts: list[str] = entry.data[CONF_HOSTS]
-    engine = ChimeEngine(hosts)
+    # The guard (guard.py) keeps chimes apart: the one lock taken here.
+    engine = ChimeEngine(hosts, own_lock=False)
     try:
         household = await hass.async_add_executor_job(engine.household)
     except UpnpDisabledError as err:
@@ -166,9 +167,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) 
     """
     data = entry.runtime_data
     try:
-        async with async_get_guard(hass).hold(
-            data.household.household_id, data.engine.busy_timeout
-        ):
+        async with async_get_guard(hass).hold(data.household.household_id):
             return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     except HouseholdBusyError:
         LOGGER.warning(

@@ -44,8 +44,6 @@ from .engine import HouseholdBusyError
 from .guard import async_get_guard
 
 GUARDED_ACTIONS: Final = frozenset({"snapshot", "restore"})
-# Longer than any chime takes from its first pause to its last restore.
-WAIT_FOR_CHIMES: Final = 120.0
 _GUARDED: Final = "_sonos_chime_guarded"
 # Where core's Sonos defines the handlers of its snapshot and restore.
 CORE_HANDLERS: Final = "homeassistant.components.sonos.services"
@@ -119,7 +117,7 @@ def _async_wrap(hass: HomeAssistant, action: str) -> None:
     # Core's snapshot and restore are entity actions: they may answer per entity.
     async def guarded(call: ServiceCall) -> ServiceResponse | EntityServiceResponse:
         try:
-            async with async_get_guard(hass).hold_all(WAIT_FOR_CHIMES):
+            async with async_get_guard(hass).hold_all():
                 result = hass.async_run_hass_job(original.job, call)
                 return await result if isawaitable(result) else result
         except HouseholdBusyError as err:

@@ -133,9 +133,7 @@ class ChimeManager:
     async def async_setup(self) -> None:
         """Put back a chime cut short; read what played; raise the issues seen."""
         self.reason_words = await async_reason_words(self.hass)
-        async with async_get_guard(self.hass).hold(
-            self.household.household_id, self.engine.busy_timeout
-        ):
+        async with async_get_guard(self.hass).hold(self.household.household_id):
             await self.records.async_recover(self.engine, self.household.household_id)
         chimes = {subentry.subentry_id for subentry in self.chime_subentries()}
         await self.schedules.async_load(chimes)
@@ -500,7 +498,7 @@ class ChimeManager:
         it finds the result on the entities it unloads.
         """
         guard = async_get_guard(self.hass)
-        async with guard.hold(self.household.household_id, self.engine.busy_timeout):
+        async with guard.hold(self.household.household_id):
             result = await self.hass.async_add_executor_job(
                 self._chime, request, zone_uids, disabled | unoccupied
             )

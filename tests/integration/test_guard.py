@@ -2,10 +2,16 @@
 
 import asyncio
 
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.engine import HouseholdBusyError
+from custom_components.sonos_chime.engine.engine import household_lock
 from custom_components.sonos_chime.guard import HouseholdGuard
+from sonos_emulator import Household
+
+from .helpers import play, put_in_library
 
 
 async def test_a_second_holder_waits_then_gives_up() -> None:
@@ -72,3 +78,18 @@ async def test_hold_all_gives_up_on_a_stuck_household() -> None:
                 pass
         async with guard.hold("Sonos_2", 0.01):  # hold_all let go of the others
             pass
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_in_home_assistant_the_guard_is_the_only_lock(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, household: Household
+) -> None:
+    """The engine's own lock, held elsewhere, does not stop a chime here."""
+    put_in_library(hass, "short.mp3")
+    lock = household_lock(household.household_id)
+    assert lock.acquire(timeout=1)
+    try:
+        response = await play(hass, media="short.mp3", zones=["Kitchen"])
+    finally:
+        lock.release()
+    assert response["zones"]["Kitchen"]["outcome"] == "chimed"

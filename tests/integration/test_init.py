@@ -259,7 +259,7 @@ async def test_unload_gives_up_waiting_after_the_busy_timeout(
 ) -> None:
     """A household held past the bound is unloaded anyway, with a warning."""
     data = loaded_entry.runtime_data
-    data.engine.busy_timeout = 0.05
+    async_get_guard(hass).timeout = 0.05
     async with async_get_guard(hass).hold(data.household.household_id, 1.0):
         assert await hass.config_entries.async_unload(loaded_entry.entry_id)
 

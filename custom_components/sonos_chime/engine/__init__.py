@@ -7,6 +7,7 @@ directly against speakers. Every call blocks; run it in a worker thread.
 from .duration import read_duration, read_file_duration
 from .engine import ChimeEngine
 from .errors import (
+    BUSY_TIMEOUT,
     ChimeError,
     ChimeStoppedError,
     HouseholdBusyError,
@@ -30,6 +31,7 @@ from .models import (
 from .topology import discover_hosts, probe_household
 
 __all__ = [
+    "BUSY_TIMEOUT",
     "ChimeEngine",
     "ChimeError",
     "ChimeMedia",

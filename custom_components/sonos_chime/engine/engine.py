@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from .errors import (
+    BUSY_TIMEOUT,
     ChimeStoppedError,
     HouseholdBusyError,
     HouseholdUnreachableError,
@@ -57,18 +58,25 @@ class ChimeEngine:
 
     Calls block (SoCo is blocking); run them in a worker thread. Work across
     zones runs in parallel on a pool that is gone again when the call returns.
+
+    Standing alone, the engine keeps chimes on one household apart itself,
+    with a lock per household for the whole process. With own_lock False the
+    caller does (Home Assistant's guard.py, which also holds core Sonos's
+    snapshot and restore back): then that is the only lock taken.
     """
 
     def __init__(
         self,
         hosts: Sequence[str],
         *,
-        busy_timeout: float = 120.0,
+        own_lock: bool = True,
+        busy_timeout: float = BUSY_TIMEOUT,
         poll_interval: float = 0.1,
         end_margin: float = 2.0,
     ) -> None:
         """Remember the hosts; nothing is contacted until asked."""
         self.hosts: tuple[str, ...] = tuple(hosts)
+        self.own_lock = own_lock
         self.busy_timeout = busy_timeout
         self.poll_interval = poll_interval
         self.end_margin = end_margin
@@ -128,8 +136,7 @@ class ChimeEngine:
             except MediaUnavailableError as err:
                 _LOGGER.warning("Left out of the chime: %s", err)
                 unplayed[piece.url] = str(err)
-        household_id = self._household_id or self.household().household_id
-        with self._holding(household_id):
+        with self._holding(lambda: self._household_id or self.household().household_id):
             result = self._chime(request, (first, *rest), on_record)
         return replace(result, unplayed=unplayed)
 
@@ -140,17 +147,21 @@ class ChimeEngine:
         as their source, or the recorded source paused where it played. A
         group someone changed since is reported and left as it is.
         """
-        with self._holding(record["household_id"]):
+        with self._holding(lambda: str(record["household_id"])):
             return self._recover(record)
 
     @contextmanager
-    def _holding(self, household_id: str) -> Iterator[None]:
-        """The household to this call alone, or HouseholdBusyError in time."""
-        lock = household_lock(household_id)
+    def _holding(self, household_id: Callable[[], str]) -> Iterator[None]:
+        """The household to this call alone, or HouseholdBusyError in time.
+
+        Nothing to take when the caller keeps chimes apart (own_lock False).
+        """
+        if not self.own_lock:
+            yield
+            return
+        lock = household_lock(household_id())
         if not lock.acquire(timeout=self.busy_timeout):
-            raise HouseholdBusyError(
-                f"Another chime kept the household busy for {self.busy_timeout:.0f} s"
-            )
+            raise HouseholdBusyError.after(self.busy_timeout)
         try:
             yield
         finally:

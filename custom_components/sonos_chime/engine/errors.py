@@ -1,5 +1,7 @@
 """Errors the engine raises, always before any speaker has been changed."""
 
+from typing import Final
+
 
 class ChimeError(Exception):
     """Base class: the chime was refused and nothing was touched."""
@@ -29,8 +31,18 @@ class MediaUnavailableError(ChimeError):
     """The chime file cannot be fetched, or it is not audio."""
 
 
+# How long a chime waits for another to put the household back: far longer
+# than any chime takes from its first pause to its last restore.
+BUSY_TIMEOUT: Final = 120.0
+
+
 class HouseholdBusyError(ChimeError):
     """Another chime held the household for longer than we may wait."""
+
+    @classmethod
+    def after(cls, seconds: float) -> HouseholdBusyError:
+        """The error after waiting so long, in the one wording it has."""
+        return cls(f"Another chime kept the household busy for {seconds:.0f} s")
 
 
 class ChimeStoppedError(ChimeError):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 
 from .clock import clock_error, clock_times
@@ -201,6 +201,15 @@ def _snapshot(entry: SonosChimeConfigEntry) -> dict[str, Any]:
     }
 
 
+def zone_subentries(entry: ConfigEntry) -> dict[str, ConfigSubentry]:
+    """An entry's zone subentries by the uid of their zone: the zones added one by one."""
+    return {
+        subentry.data[CONF_ZONE_UID]: subentry
+        for subentry in entry.get_subentries_of_type(SUBENTRY_ZONE)
+        if CONF_ZONE_UID in subentry.data
+    }
+
+
 class HouseholdConfig:
     """Reads the entry at each call, so settings are never stale.
 
@@ -235,11 +244,7 @@ class HouseholdConfig:
 
     def zone_subentries(self) -> dict[str, ConfigSubentry]:
         """Zone subentries by the uid of their zone."""
-        return {
-            subentry.data[CONF_ZONE_UID]: subentry
-            for subentry in self.entry.get_subentries_of_type(SUBENTRY_ZONE)
-            if CONF_ZONE_UID in subentry.data
-        }
+        return zone_subentries(self.entry)
 
     def chime_subentries(self) -> list[ConfigSubentry]:
         """Every chime of the household, readable or not."""

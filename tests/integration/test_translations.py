@@ -7,7 +7,7 @@ import re
 from pyicumessageformat import Parser
 import yaml
 
-from custom_components.sonos_chime.config_flow import MEDIA_ERRORS, TTS_ERRORS
+from custom_components.sonos_chime.chime_flow import MEDIA_ERRORS, TTS_ERRORS
 
 COMPONENT = Path(__file__).parents[2] / "custom_components" / "sonos_chime"
 STRINGS = json.loads((COMPONENT / "translations" / "en.json").read_text())
@@ -27,7 +27,7 @@ def test_exception_keys() -> None:
     assert used <= set(STRINGS["exceptions"]), used - set(STRINGS["exceptions"])
 
 
-# Which part of the translations each flow class of config_flow.py speaks from.
+# Which part of the translations each flow class speaks from.
 FLOW_SECTIONS = {
     "SonosChimeConfigFlow": ("config",),
     "SonosChimeOptionsFlow": ("options",),
@@ -37,13 +37,21 @@ FLOW_SECTIONS = {
 
 
 def flow_sources() -> dict[str, str]:
-    """config_flow.py's top-level classes, by name, with their source."""
-    parts = re.split(r"^class ", SOURCES["config_flow.py"], flags=re.MULTILINE)
-    return {
-        part.split("(", 1)[0].split(":", 1)[0]: part
-        for part in parts[1:]
-        if "Flow" in part.split("(", 1)[0]
-    }
+    """Every flow module's top-level classes, by name, with what follows them.
+
+    A flow's form checks follow its class in its module.
+    """
+    found: dict[str, str] = {}
+    for name, source in SOURCES.items():
+        if not name.endswith("_flow.py"):
+            continue
+        parts = re.split(r"^class ", source, flags=re.MULTILINE)
+        found |= {
+            part.split("(", 1)[0].split(":", 1)[0]: part
+            for part in parts[1:]
+            if "Flow" in part.split("(", 1)[0]
+        }
+    return found
 
 
 def test_config_flow_keys() -> None:

@@ -58,8 +58,6 @@ from custom_components.sonos_chime.manager import ChimeManager
 from sonos_emulator import Household
 
 TEST_MEDIA = Path(__file__).parent.parent / "media"
-
-
 MORNING = "morning"  # subentry id of the chime most tests use
 
 
@@ -217,14 +215,8 @@ REAL_TIME = [
 
 # 2026-01-05 is a Monday; the hass fixture's zone (US/Pacific) has no DST then.
 MONDAY = date(2026, 1, 5)
-
-
 SPRING_FORWARD = date(2026, 3, 29)  # Berlin: 02:00 CET -> 03:00 CEST
-
-
 FALL_BACK = date(2026, 10, 25)  # Berlin: 03:00 CEST -> 02:00 CET
-
-
 STEP = timedelta(minutes=5)
 
 
@@ -289,14 +281,8 @@ def state_of(hass: HomeAssistant, entity: str) -> str:
 
 
 KITCHEN_CHIMES = "switch.kitchen_chimes"
-
-
 COOP_CHIMES = "switch.chicken_coop_chimes"
-
-
 PLAY_NOW = "button.morning_play_now"
-
-
 LAST_PLAYED = "sensor.morning_last_played"
 
 

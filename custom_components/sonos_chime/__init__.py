@@ -115,9 +115,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
     async_upnp_enabled(hass, entry)
     async_get_guard(hass).add(household.household_id)
     manager = ChimeManager(hass, entry, engine, household)
-    entry.runtime_data = SonosChimeData(
-        engine=engine, household=household, manager=manager
-    )
+    entry.runtime_data = SonosChimeData(engine=engine, manager=manager)
     # Zone and chime devices hang from the household's, so it comes first.
     manager.household_device_id = (
         dr.async_get(hass)

@@ -49,6 +49,7 @@ from .const import (
 )
 from .data import SonosChimeConfigEntry
 from .engine import ChimeMode, HouseholdInfo, TvMode, Zone
+from .volume_rules import check_volume_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +111,12 @@ class ChimeConfig:
             int(data.get(CONF_VOLUME_MIN, 0)),
             int(data.get(CONF_VOLUME_MAX, 100)),
         )
-        for level in (volume, *zone_volumes.values(), *volume_range):
-            if level is not None and not 0 <= int(level) <= 100:
-                raise ValueError(f"Volume {level} is out of range")
-        if offset is not None and not -100 <= int(offset) <= 100:
-            raise ValueError(f"Volume offset {offset} is out of range")
-        if offset is not None and volume is not None:
-            raise ValueError("A volume and a volume offset")
-        if volume_range[0] > volume_range[1]:
-            raise ValueError(f"Volume range {volume_range} is upside down")
+        check_volume_rules(
+            None if volume is None else int(volume),
+            zone_volumes,
+            None if offset is None else int(offset),
+            *volume_range,
+        )
         config = cls(
             name=data.get(CONF_NAME) or subentry.title,
             media=data[CONF_MEDIA],

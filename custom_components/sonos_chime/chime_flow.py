@@ -80,6 +80,7 @@ from .subentry_flow import (
     async_household_now,
     zone_subentry_titles,
 )
+from .volume_rules import VolumeRuleError, check_volume_rules
 
 # What async_check_media refuses a chime's media for, shown on the field.
 MEDIA_ERRORS = frozenset(
@@ -230,12 +231,6 @@ class ChimeSubentryFlow(HouseholdSubentryFlow):
             data[CONF_MESSAGE] = message
             if engine is not None:
                 data[CONF_TTS_ENGINE] = engine
-        if (volume := user_input.get(CONF_VOLUME)) is not None:
-            # Checked here, not by the selector, whose message shows a float.
-            if whole_number(volume, 0, 100):
-                data[CONF_VOLUME] = int(volume)
-            else:
-                errors[CONF_VOLUME] = "invalid_volume"
         _validate_room_volumes(user_input, data, errors)
         _validate_more_times(user_input, data, errors)
         _validate_clock(user_input, data, errors)
@@ -396,39 +391,54 @@ FIELD_VOLUME = "volume"
 def _validate_room_volumes(
     user_input: Mapping[str, Any], data: dict[str, Any], errors: dict[str, str]
 ) -> None:
-    """A volume per zone, or an offset within a range: stored as the runtime reads it."""
+    """Volumes as whole numbers, then the chimes' volume rules; stored as read.
+
+    Whole numbers are the form's own concern (a number box gives floats);
+    the rules are volume_rules.py's, as for the action and storage.
+    """
+    numbers: dict[str, int] = {}
+    for key, error in (
+        (CONF_VOLUME, "invalid_volume"),
+        (CONF_VOLUME_OFFSET, "invalid_volume_offset"),
+        (CONF_VOLUME_MIN, "invalid_volume"),
+        (CONF_VOLUME_MAX, "invalid_volume"),
+    ):
+        if (value := user_input.get(key)) is None:
+            continue
+        if whole_number(value):
+            numbers[key] = int(value)
+        else:
+            errors[key] = error
     zone_volumes: dict[str, int] = {}
     for row in user_input.get(CONF_ZONE_VOLUMES) or []:
         fields = row if isinstance(row, Mapping) else {}
         uid, level = fields.get(FIELD_ZONE), fields.get(FIELD_VOLUME)
-        if (
-            isinstance(uid, str)
-            and isinstance(level, int | float)
-            and whole_number(level, 0, 100)
+        if not (isinstance(uid, str) and isinstance(level, int | float)) or (
+            not whole_number(level)
         ):
-            zone_volumes[uid] = int(level)
-            continue
-        errors[CONF_ZONE_VOLUMES] = "invalid_zone_volume"
-        break
+            errors[CONF_ZONE_VOLUMES] = "invalid_zone_volume"
+            break
+        zone_volumes[uid] = int(level)
+    if errors:
+        return
+    try:
+        check_volume_rules(
+            numbers.get(CONF_VOLUME),
+            zone_volumes,
+            numbers.get(CONF_VOLUME_OFFSET),
+            numbers.get(CONF_VOLUME_MIN, 0),
+            numbers.get(CONF_VOLUME_MAX, 100),
+        )
+    except VolumeRuleError as err:
+        errors[err.field] = err.key
+        return
     if zone_volumes:
         data[CONF_ZONE_VOLUMES] = zone_volumes
-    offset = user_input.get(CONF_VOLUME_OFFSET)
-    if offset is not None:
-        if not whole_number(offset, -100, 100):
-            errors[CONF_VOLUME_OFFSET] = "invalid_volume_offset"
-        elif CONF_VOLUME in data:
-            errors[CONF_VOLUME_OFFSET] = "volume_and_offset"
-        else:
-            data[CONF_VOLUME_OFFSET] = int(offset)
+    # A bound left at its default is not stored: the runtime reads it so.
     for key, default in ((CONF_VOLUME_MIN, 0), (CONF_VOLUME_MAX, 100)):
-        if (level := user_input.get(key)) is None or level == default:
-            continue
-        if whole_number(level, 0, 100):
-            data[key] = int(level)
-        else:
-            errors[key] = "invalid_volume"
-    if data.get(CONF_VOLUME_MIN, 0) > data.get(CONF_VOLUME_MAX, 100):
-        errors[CONF_VOLUME_MAX] = "volume_range"
+        if numbers.get(key, default) == default:
+            numbers.pop(key, None)
+    data.update(numbers)
 
 
 def _validate_more_times(

@@ -13,11 +13,15 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class SonosChimeData:
-    """The household's engine, the topology it reported at setup, its chimes."""
+    """The household's engine and its chimes."""
 
     engine: ChimeEngine
-    household: HouseholdInfo
     manager: ChimeManager
+
+    @property
+    def household(self) -> HouseholdInfo:
+        """The topology the household reported at setup, kept by its config."""
+        return self.manager.config.household
 
 
 type SonosChimeConfigEntry = ConfigEntry[SonosChimeData]

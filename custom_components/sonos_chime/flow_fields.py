@@ -22,10 +22,13 @@ from .engine import (
 )
 
 
-def whole_number(value: Any, low: int, high: int) -> bool:
-    """A whole number from low to high, as a number box may give it (a float)."""
+def whole_number(
+    value: Any, low: float = float("-inf"), high: float = float("inf")
+) -> bool:
+    """A whole number (from low to high), as a number box may give it: a float."""
     return (
         isinstance(value, int | float)
+        and not isinstance(value, bool)
         and low <= value <= high
         and float(value).is_integer()
     )

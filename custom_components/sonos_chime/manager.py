@@ -87,7 +87,6 @@ class ChimeManager:
         self.hass = hass
         self.entry = entry
         self.engine = engine
-        self.household = household
         # Held back scheduled chimes; set by the Quiet switch.
         self._quiet = False
         # The household's device, which zone and chime devices hang from.
@@ -107,6 +106,11 @@ class ChimeManager:
         self._chimes: set[asyncio.Task[ChimeResult]] = set()
 
     # ------------------------------------------------------------- config
+    @property
+    def household(self) -> HouseholdInfo:
+        """The topology the household reported at setup (held by the config)."""
+        return self.config.household
+
     @callback
     def config_changed(self) -> bool:
         """Whether options or subentries changed other than by our entities."""

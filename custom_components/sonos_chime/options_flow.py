@@ -34,6 +34,7 @@ from .subentry_flow import (
     loaded_entry,
     zone_subentry_uids,
 )
+from .volume_rules import VOLUME_RANGE
 from .zone_devices import async_release_zone_subentries
 
 
@@ -149,7 +150,7 @@ def _quiet_hours_options(
         options[CONF_QUIET_START] = first.strftime("%H:%M:00")
         options[CONF_QUIET_END] = last.strftime("%H:%M:00")
     if volume is not None:
-        if whole_number(volume, 0, 100):
+        if whole_number(volume, *VOLUME_RANGE):
             options[CONF_NIGHT_VOLUME] = int(volume)
         else:
             errors[CONF_NIGHT_VOLUME] = "invalid_volume"

@@ -67,6 +67,7 @@ from .media import (
     async_resolve_media,
     async_resolve_message,
 )
+from .volume_rules import VolumeRuleError, check_volume_rules
 
 # What Home Assistant's media selector gives: the id is what is played.
 MEDIA_SELECTION = probatio.Schema(
@@ -153,9 +154,7 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     low: int = call.data.get(ATTR_VOLUME_MIN, 0)
     high: int = call.data.get(ATTR_VOLUME_MAX, 100)
     by_name: dict[str, int] = call.data.get(ATTR_ZONE_VOLUMES, {})
-    for value in (volume, low, high, *by_name.values()):
-        _check_volume(value)
-    _check_volume_rules(volume, offset, low, high)
+    _check_volume_rules(volume, by_name, offset, low, high)
     zone_volumes = dict(
         zip(_zone_uids_by_name(entry, by_name), by_name.values(), strict=True)
     )
@@ -201,36 +200,38 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     return response
 
 
-def _check_volume(volume: int | None) -> None:
-    """A volume a speaker takes, or a message that names it."""
-    if volume is not None and not 0 <= volume <= 100:
+def _check_volume_rules(
+    volume: int | None,
+    zone_volumes: Mapping[str, int],
+    offset: int | None,
+    low: int,
+    high: int,
+) -> None:
+    """The chimes' volume rules (volume_rules.py), broken ones said in words."""
+    try:
+        check_volume_rules(volume, zone_volumes, offset, low, high)
+    except VolumeRuleError as err:
+        if err.key == "volume_range":
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_volume_range",
+                translation_placeholders={"low": str(low), "high": str(high)},
+            ) from err
+        if err.key == "invalid_volume_offset":
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_volume_offset",
+                translation_placeholders={"offset": str(err.value)},
+            ) from err
+        if err.key == "volume_and_offset":
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="volume_and_offset"
+            ) from err
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_volume",
-            translation_placeholders={"volume": str(volume)},
-        )
-
-
-def _check_volume_rules(
-    volume: int | None, offset: int | None, low: int, high: int
-) -> None:
-    """An offset that fits, a range that is not upside down, not two rules at once."""
-    if offset is not None and not -100 <= offset <= 100:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_volume_offset",
-            translation_placeholders={"offset": str(offset)},
-        )
-    if low > high:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_volume_range",
-            translation_placeholders={"low": str(low), "high": str(high)},
-        )
-    if volume is not None and offset is not None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="volume_and_offset"
-        )
+            translation_placeholders={"volume": str(err.value)},
+        ) from err
 
 
 def _choice[E: StrEnum](data: Mapping[str, Any], key: str, kind: type[E]) -> E:

@@ -164,18 +164,16 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
     zones = unique(
         name.strip() for name in call.data.get(ATTR_ZONES, []) if name.strip()
     )
+    # Names are resolved here, once: the engine is handed uids. Named zones
+    # join the targeted ones; neither means every zone.
     zone_uids: list[str] | None = None
-    if targets is not None:
-        # Named zones join the targeted ones; names are then checked here,
-        # since the engine takes either names or uids.
-        zone_uids = unique([*targets, *_zone_uids_by_name(entry, zones)])
-        zones = []
+    if targets is not None or zones:
+        zone_uids = unique([*(targets or []), *_zone_uids_by_name(entry, zones)])
     sequence = await _async_resolve_sequence(hass, call.data)
     request = ChimeRequest(
         media_url=sequence[0].url,
         duration=sequence[0].duration,
         followed_by=tuple(piece.as_chime_media() for piece in sequence[1:]),
-        zones=tuple(zones) or None,
         volume=volume,
         zone_volumes=zone_volumes,
         volume_offset=offset,

@@ -256,7 +256,7 @@ def test_readme_explains_every_key_of_a_result() -> None:
     explained = set(re.findall(r"`(\w+)`", table))
     now = datetime.now(UTC)
     result = ChimeResult(zones=[], started_at=now, finished_at=now).as_dict()
-    zone = ZoneResult(zone="Kitchen", uid="RINCON_1", outcome=Outcome.CHIMED)
+    zone = ZoneResult(name="Kitchen", uid="RINCON_1", outcome=Outcome.CHIMED)
     timings = set(
         re.findall(
             r'timings\["(\w+)"\]',

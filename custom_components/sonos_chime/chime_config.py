@@ -59,7 +59,8 @@ class ChimeConfig:
     name: str
     media: str
     volume: int | None
-    zones: tuple[str, ...]
+    # The uids of the zones it plays on; none: every chime zone.
+    zone_uids: tuple[str, ...]
     at: time
     weekdays: tuple[str, ...]
     tv: TvMode
@@ -121,7 +122,7 @@ class ChimeConfig:
             name=data.get(CONF_NAME) or subentry.title,
             media=data[CONF_MEDIA],
             volume=None if volume is None else int(volume),
-            zones=tuple(data.get(CONF_ZONES) or ()),
+            zone_uids=tuple(data.get(CONF_ZONES) or ()),
             at=time.fromisoformat(data[CONF_TIME]),
             weekdays=tuple(data.get(CONF_WEEKDAYS) or ()),
             tv=TvMode(data.get(CONF_TV, TvMode.SKIP)),

@@ -75,7 +75,7 @@ class HouseholdRepairs:
                 streak = self._unreachable.get(zone.uid, 0) + 1
                 self._unreachable[zone.uid] = streak
                 if streak >= UNREACHABLE_STREAK:
-                    self._async_zone_issue(zone.uid, zone.zone, CAUSE_UNREACHABLE)
+                    self._async_zone_issue(zone.uid, zone.name, CAUSE_UNREACHABLE)
                 continue
             self._unreachable.pop(zone.uid, None)
             if zone.outcome is Outcome.CHIMED:
@@ -144,7 +144,7 @@ class HouseholdRepairs:
     def async_follow_upnp(self, result: ChimeResult) -> None:
         """A zone refusing UPnP raises the household's issue; a chime clears it."""
         refused = [
-            zone.zone for zone in result.failed if zone.reason is Reason.UPNP_DISABLED
+            zone.name for zone in result.failed if zone.reason is Reason.UPNP_DISABLED
         ]
         if refused:
             async_upnp_disabled(self.hass, self.entry, refused)

@@ -365,8 +365,8 @@ class ChimeManager:
                 pieces.insert(0, tune.as_chime_media())
 
         chime_zones = {zone.uid for zone in self.chime_zones()}
-        if config.zones:
-            targets = [uid for uid in config.zones if uid in chime_zones]
+        if config.zone_uids:
+            targets = [uid for uid in config.zone_uids if uid in chime_zones]
         else:
             targets = sorted(chime_zones)
         if not targets:
@@ -642,8 +642,8 @@ def _failed_everywhere(result: ChimeResult, words: dict[str, str]) -> str | None
     if all(zone.reason is Reason.STOPPED for zone in result.failed):
         return None
     return ", ".join(
-        zone.zone
+        zone.name
         if zone.reason is None
-        else f"{zone.zone} ({words.get(zone.reason, zone.reason)})"
-        for zone in sorted(result.failed, key=lambda zone: zone.zone.casefold())
+        else f"{zone.name} ({words.get(zone.reason, zone.reason)})"
+        for zone in sorted(result.failed, key=lambda zone: zone.name.casefold())
     )

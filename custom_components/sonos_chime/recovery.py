@@ -79,9 +79,9 @@ class ChimeRecordStore:
 
 def _log(result: ChimeResult) -> None:
     """Say what the restart put back, and what it could not."""
-    back = [zone.zone for zone in result.zones if zone.outcome is Outcome.CHIMED]
+    back = [zone.name for zone in result.zones if zone.outcome is Outcome.CHIMED]
     others = [
-        f"{zone.zone} ({zone.reason})"
+        f"{zone.name} ({zone.reason})"
         for zone in result.zones
         if zone.outcome is not Outcome.CHIMED
     ]

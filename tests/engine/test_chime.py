@@ -34,7 +34,7 @@ def request(media_server, name: str = "chime_short.mp3", **kwargs) -> ChimeReque
 
 def outcome(result, zone: str) -> Outcome:
     """One zone's outcome."""
-    return next(z for z in result.zones if z.zone == zone).outcome
+    return next(z for z in result.zones if z.name == zone).outcome
 
 
 @both_profiles
@@ -67,7 +67,7 @@ def test_queue_mid_track_resumes_exactly(
     assert state["volume"] == 12
     assert state["play_mode"] == "REPEAT_ALL"
     assert state["crossfade"] is True
-    zone = next(z for z in result.zones if z.zone == "Kitchen")
+    zone = next(z for z in result.zones if z.name == "Kitchen")
     assert zone.resumed
     assert set(zone.timings) >= {"snapshot", "end", "restore"}
     # The chime never sets EQ, so nothing writes it either.
@@ -80,7 +80,7 @@ def test_radio_stream_resumes(
     kitchen = household["Kitchen"]
     kitchen.set_source(RADIO, state="PLAYING")
 
-    result = engine.chime(request(media_server, zones=("Kitchen",)))
+    result = engine.chime(request(media_server, zone_names=("Kitchen",)))
 
     assert outcome(result, "Kitchen") is Outcome.CHIMED
     state = kitchen.state()
@@ -96,7 +96,7 @@ def test_paused_zone_stays_paused(
     kitchen.set_queue(QUEUE)
     kitchen.play_queue(track=2, position=75.0, state="PAUSED_PLAYBACK")
 
-    engine.chime(request(media_server, zones=("Kitchen",)))
+    engine.chime(request(media_server, zone_names=("Kitchen",)))
 
     assert media_server.url("chime_short.mp3") in played_uris(kitchen)
     state = kitchen.state()
@@ -119,7 +119,7 @@ def test_stopped_zone_stays_stopped(
     kitchen.set_queue(QUEUE)
     kitchen.play_queue(track=4, position=0.0, state="STOPPED")
 
-    result = engine.chime(request(media_server, zones=("Kitchen",)))
+    result = engine.chime(request(media_server, zone_names=("Kitchen",)))
 
     assert outcome(result, "Kitchen") is Outcome.CHIMED
     state = kitchen.state()
@@ -171,9 +171,9 @@ def test_choosing_a_member_chimes_its_whole_group(
 ) -> None:
     household.join("Living Room", "Kitchen")
 
-    result = engine.chime(request(media_server, zones=("Living Room",)))
+    result = engine.chime(request(media_server, zone_names=("Living Room",)))
 
-    assert {z.zone for z in result.zones} == {"Kitchen", "Living Room"}
+    assert {z.name for z in result.zones} == {"Kitchen", "Living Room"}
     assert changes(household["Chicken Coop"]) == []
     assert household.groups()[0][:2] == ["Kitchen", "Living Room"]
 
@@ -192,7 +192,7 @@ def test_eq_changed_during_the_chime_is_put_back(
 
     meddler = threading.Thread(target=meddle)
     meddler.start()
-    engine.chime(ChimeRequest(chime_long, zones=("Kitchen",)))
+    engine.chime(ChimeRequest(chime_long, zone_names=("Kitchen",)))
     meddler.join()
 
     state = kitchen.state()
@@ -222,7 +222,7 @@ def test_muted_speaker_hears_the_chime_and_is_muted_again(
     room.set_mute(True)
     room.clear_events()
 
-    engine.chime(request(media_server, zones=("Kitchen",)))
+    engine.chime(request(media_server, zone_names=("Kitchen",)))
 
     mutes = [e["mute"] for e in room.events() if e["kind"] == "mute"]
     assert mutes == [False, True]
@@ -243,7 +243,7 @@ def test_app_sources_end_stopped_and_never_replay_the_chime(
     kitchen = household["Kitchen"]
     kitchen.set_source(uri, state="PLAYING")
 
-    result = engine.chime(request(media_server, zones=("Kitchen",)))
+    result = engine.chime(request(media_server, zone_names=("Kitchen",)))
 
     zone = result.zones[0]
     assert zone.outcome is Outcome.CHIMED
@@ -266,7 +266,7 @@ def test_tv_zone_is_skipped_by_default(
 
     result = engine.chime(request(media_server))
 
-    zone = next(z for z in result.zones if z.zone == "Living Room")
+    zone = next(z for z in result.zones if z.name == "Living Room")
     assert zone.outcome is Outcome.SKIPPED
     assert zone.reason == "tv_source"
     assert changes(room) == []
@@ -283,7 +283,7 @@ def test_tv_zone_interrupted_gets_its_input_back(
     room.set_source(tv)
 
     result = engine.chime(
-        request(media_server, zones=("Living Room",), tv=TvMode.INTERRUPT)
+        request(media_server, zone_names=("Living Room",), tv=TvMode.INTERRUPT)
     )
     settled(household)
 
@@ -300,7 +300,7 @@ def test_line_in_zone_is_skipped(
     coop = household["Chicken Coop"]
     coop.set_source(f"x-rincon-stream:{coop.uid}")
 
-    result = engine.chime(request(media_server, zones=("Chicken Coop",)))
+    result = engine.chime(request(media_server, zone_names=("Chicken Coop",)))
 
     assert result.zones[0].outcome is Outcome.SKIPPED
     assert result.zones[0].reason == "line_in_source"
@@ -318,7 +318,7 @@ def test_offline_speaker_is_reported_and_the_others_chime(
     result = engine.chime(request(media_server))
     settled(household)
 
-    coop = next(z for z in result.zones if z.zone == "Chicken Coop")
+    coop = next(z for z in result.zones if z.name == "Chicken Coop")
     assert coop.outcome is Outcome.FAILED
     assert coop.reason == "unreachable"
     assert outcome(result, "Kitchen") is Outcome.CHIMED
@@ -339,7 +339,7 @@ def test_upnp_fault_during_chime_still_restores(
 
     result = engine.chime(request(media_server, volume=40))
 
-    zone = next(z for z in result.zones if z.zone == "Kitchen")
+    zone = next(z for z in result.zones if z.name == "Kitchen")
     assert zone.outcome is Outcome.FAILED
     assert zone.reason == "upnp_error"
     assert zone.resumed
@@ -361,7 +361,7 @@ def test_transient_fault_during_restore_is_retried(
     kitchen.play_queue(track=3, position=50.0)
     kitchen.fail_action("Seek", code=701, times=1)
 
-    result = engine.chime(request(media_server, zones=("Kitchen",)))
+    result = engine.chime(request(media_server, zone_names=("Kitchen",)))
 
     assert result.zones[0].outcome is Outcome.CHIMED
     assert result.zones[0].resumed
@@ -381,7 +381,7 @@ def test_lasting_fault_during_restore_plays_the_source_not_the_chime(
     kitchen.play_queue(track=3, position=50.0)
     kitchen.fail_action("Seek", code=701)
 
-    result = engine.chime(request(media_server, zones=("Kitchen",), volume=60))
+    result = engine.chime(request(media_server, zone_names=("Kitchen",), volume=60))
 
     zone = result.zones[0]
     assert zone.outcome is Outcome.FAILED

@@ -75,7 +75,7 @@ def test_recovery_after_kill_puts_every_zone_back(
     result = ChimeEngine([kitchen.ip]).recover(killed_mid_chime)
     settled(household)
 
-    assert {z.zone: (z.outcome, z.resumed) for z in result.zones} == {
+    assert {z.name: (z.outcome, z.resumed) for z in result.zones} == {
         "Kitchen": (Outcome.CHIMED, True),
         "Living Room": (Outcome.CHIMED, True),
         "Chicken Coop": (Outcome.CHIMED, True),
@@ -115,7 +115,7 @@ def test_a_zone_changed_since_is_left_as_it_is(
 
     result = ChimeEngine([kitchen.ip]).recover(killed_mid_chime)
 
-    coop_result = next(z for z in result.zones if z.zone == "Chicken Coop")
+    coop_result = next(z for z in result.zones if z.name == "Chicken Coop")
     assert (coop_result.outcome, coop_result.reason) == (
         Outcome.SKIPPED,
         Reason.CHANGED_SINCE,
@@ -134,7 +134,7 @@ def test_an_app_session_paused_before_the_chime_loaded_plays_again(
     kitchen.set_source(app, state="PLAYING")
     records: list[dict] = []
     engine.chime(
-        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",)),
+        ChimeRequest(media_server.url("chime_short.mp3"), zone_names=("Kitchen",)),
         on_record=records.append,
     )
     # As a process killed right after the pause would have left it.
@@ -142,7 +142,7 @@ def test_an_app_session_paused_before_the_chime_loaded_plays_again(
 
     result = ChimeEngine([kitchen.ip]).recover(records[0])
 
-    assert [(z.zone, z.resumed, z.reason) for z in result.zones] == [
+    assert [(z.name, z.resumed, z.reason) for z in result.zones] == [
         ("Kitchen", True, None)
     ]
     state = kitchen.state()

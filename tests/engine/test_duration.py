@@ -527,7 +527,7 @@ def test_chime_waits_for_the_real_length(
     """Formats beyond MP3 and WAV get their length, not the fallback bound."""
     url = files.url(name)
     for _ in range(2):
-        result = engine.chime(ChimeRequest(url, zones=("Kitchen",)))
+        result = engine.chime(ChimeRequest(url, zone_names=("Kitchen",)))
         assert result.duration == pytest.approx(0.6)
         assert [zone.outcome for zone in result.zones] == [Outcome.CHIMED]
     assert played_uris(household["Kitchen"]) == [url]

@@ -28,7 +28,7 @@ NAMES = ("Kitchen", "Living Room", "Office", "Den", "Chicken Coop")
 
 def zone(result: ChimeResult, name: str) -> ZoneResult:
     """One zone's result."""
-    return next(z for z in result.zones if z.zone == name)
+    return next(z for z in result.zones if z.name == name)
 
 
 def clips(speaker: Speaker) -> list[str]:
@@ -130,7 +130,7 @@ def test_a_failing_websocket_falls_back_for_that_speaker_only(
         ChimeRequest(media_server.url("chime_short.mp3"), mode=ChimeMode.OVERLAY)
     )
 
-    assert {z.zone: z.way for z in result.zones} == {
+    assert {z.name: z.way for z in result.zones} == {
         "Kitchen": ChimeMode.OVERLAY,
         "Living Room": ChimeMode.OVERLAY,
         "Office": ChimeMode.OVERLAY,
@@ -351,7 +351,7 @@ def test_a_mixed_household_chimes_each_zone_its_way(
         ChimeRequest(media_server.url("chime_short.mp3"), mode=ChimeMode.AUTO)
     )
 
-    assert {z.zone: (z.way, z.reason) for z in result.zones} == expected
+    assert {z.name: (z.way, z.reason) for z in result.zones} == expected
     assert all(z.outcome is Outcome.CHIMED for z in result.zones)
     for speaker in household.speakers:
         state = speaker.state()
@@ -367,10 +367,10 @@ def test_a_mixed_household_chimes_each_zone_its_way(
         ChimeRequest(media_server.url("chime_short.flac"), mode=ChimeMode.AUTO)
     )
 
-    assert {z.zone: z.way for z in result.zones} == dict.fromkeys(
+    assert {z.name: z.way for z in result.zones} == dict.fromkeys(
         MIXED, ChimeMode.INTERRUPT
     )
-    assert {z.zone: z.reason for z in result.zones}["Porch"] is Reason.CLIP_FORMAT
+    assert {z.name: z.reason for z in result.zones}["Porch"] is Reason.CLIP_FORMAT
     assert all(z.outcome is Outcome.CHIMED for z in result.zones)
     assert all(clips(speaker) == [] for speaker in household.speakers)
     assert all(
@@ -455,7 +455,7 @@ def test_an_announcement_of_high_priority_is_never_cut(
         ChimeRequest(
             media_server.url("chime_short.mp3"),
             mode=ChimeMode.OVERLAY,
-            zones=("Chicken Coop",),
+            zone_names=("Chicken Coop",),
         )
     )
 
@@ -488,7 +488,7 @@ def test_a_chime_cut_short_by_an_announcement_says_so(
                 ChimeRequest(
                     media_server.url("chime_long.mp3"),
                     mode=ChimeMode.OVERLAY,
-                    zones=("Chicken Coop",),
+                    zone_names=("Chicken Coop",),
                 )
             )
         )

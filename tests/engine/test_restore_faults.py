@@ -59,7 +59,7 @@ def music_server(music_dir: Path, emulator_network: None) -> Iterator[MediaServe
 
 def zone(result: ChimeResult, name: str) -> ZoneResult:
     """One zone's result."""
-    return next(z for z in result.zones if z.zone == name)
+    return next(z for z in result.zones if z.name == name)
 
 
 def playing_queue(speaker: Speaker, *, volume: int = 10, mute: bool = False) -> None:
@@ -105,7 +105,9 @@ def test_failed_chime_volume_keeps_a_muted_speaker_muted(
     kitchen.fail_action("SetVolume", times=1)  # the chime's volume
 
     result = engine.chime(
-        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",), volume=40)
+        ChimeRequest(
+            media_server.url("chime_short.mp3"), zone_names=("Kitchen",), volume=40
+        )
     )
 
     assert zone(result, "Kitchen").outcome is Outcome.FAILED
@@ -124,7 +126,7 @@ def test_failed_volume_restore_still_mutes_and_never_plays_loud(
     kitchen = household["Kitchen"]
     playing_queue(kitchen, mute=True)
     request = ChimeRequest(
-        media_server.url("chime_long.mp3"), zones=("Kitchen",), volume=40
+        media_server.url("chime_long.mp3"), zone_names=("Kitchen",), volume=40
     )
 
     result = chime_meanwhile(
@@ -152,7 +154,7 @@ def test_a_member_volume_that_cannot_go_back_keeps_its_group_paused(
     room.set_volume(14)
     household.join("Living Room", "Kitchen")
     request = ChimeRequest(
-        media_server.url("chime_long.mp3"), zones=("Kitchen",), volume=40
+        media_server.url("chime_long.mp3"), zone_names=("Kitchen",), volume=40
     )
 
     result = chime_meanwhile(
@@ -172,7 +174,7 @@ def test_media_info_error_after_the_chime_still_resumes(
     """Reads after the chime decide nothing: the recorded restore does."""
     kitchen = household["Kitchen"]
     playing_queue(kitchen)
-    request = ChimeRequest(media_server.url("chime_long.mp3"), zones=("Kitchen",))
+    request = ChimeRequest(media_server.url("chime_long.mp3"), zone_names=("Kitchen",))
 
     result = chime_meanwhile(
         engine, request, kitchen, lambda: kitchen.fail_action("GetMediaInfo")
@@ -197,7 +199,7 @@ def test_http_file_resumes_at_its_position(
     since = time.monotonic()
 
     result = engine.chime(
-        ChimeRequest(music_server.url("chime_short.mp3"), zones=("Kitchen",))
+        ChimeRequest(music_server.url("chime_short.mp3"), zone_names=("Kitchen",))
     )
     settled(household)
 
@@ -217,7 +219,7 @@ def test_nothing_loaded_ends_with_nothing_loaded(
     assert coop.state()["current_uri"] == ""
 
     result = engine.chime(
-        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Chicken Coop",))
+        ChimeRequest(media_server.url("chime_short.mp3"), zone_names=("Chicken Coop",))
     )
 
     assert zone(result, "Chicken Coop").outcome is Outcome.CHIMED
@@ -239,7 +241,7 @@ def test_paused_stays_paused_without_a_sound(
     kitchen.clear_events()
 
     result = engine.chime(
-        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",))
+        ChimeRequest(media_server.url("chime_short.mp3"), zone_names=("Kitchen",))
     )
     settled(household)
 
@@ -275,7 +277,7 @@ def test_resumed_only_when_it_plays_again(
     kitchen.play_queue(track=2, position=10.0, state=state)
 
     result = engine.chime(
-        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",))
+        ChimeRequest(media_server.url("chime_short.mp3"), zone_names=("Kitchen",))
     )
 
     assert zone(result, "Kitchen").resumed is False
@@ -289,7 +291,7 @@ def test_play_mode_comes_back_after_the_app_regroups_mid_chime(
     playing_queue(kitchen)
     kitchen.set_play_mode("SHUFFLE")
     kitchen.set_crossfade(True)
-    request = ChimeRequest(media_server.url("chime_long.mp3"), zones=("Kitchen",))
+    request = ChimeRequest(media_server.url("chime_long.mp3"), zone_names=("Kitchen",))
 
     result = chime_meanwhile(
         engine, request, kitchen, lambda: household.join("Kitchen", "Living Room")
@@ -313,7 +315,7 @@ def test_radio_at_chime_volume_is_never_heard(
     kitchen.set_source(RADIO, state="PLAYING")
     kitchen.set_volume(10)
     request = ChimeRequest(
-        media_server.url("chime_long.mp3"), zones=("Kitchen",), volume=50
+        media_server.url("chime_long.mp3"), zone_names=("Kitchen",), volume=50
     )
 
     result = chime_meanwhile(

@@ -35,7 +35,7 @@ def test_unknown_zone_is_refused_before_any_speaker_changes(
     with pytest.raises(UnknownZoneError) as err:
         engine.chime(
             ChimeRequest(
-                media_server.url("chime_short.mp3"), zones=("Kitchen", "Attic")
+                media_server.url("chime_short.mp3"), zone_names=("Kitchen", "Attic")
             )
         )
     assert err.value.names == ["Attic"]
@@ -74,7 +74,9 @@ def test_overlapping_chimes_restore_the_state_from_before_the_first(
     def chime(name: str, volume: int) -> None:
         results.append(
             engine.chime(
-                ChimeRequest(media_server.url(name), zones=("Kitchen",), volume=volume)
+                ChimeRequest(
+                    media_server.url(name), zone_names=("Kitchen",), volume=volume
+                )
             )
         )
 
@@ -111,7 +113,9 @@ def test_a_chime_that_waits_too_long_is_refused(
     kitchen = household["Kitchen"]
     first = threading.Thread(
         target=engine.chime,
-        args=(ChimeRequest(media_server.url("chime_long.mp3"), zones=("Kitchen",)),),
+        args=(
+            ChimeRequest(media_server.url("chime_long.mp3"), zone_names=("Kitchen",)),
+        ),
     )
     first.start()
     wait_for(lambda: kitchen.state()["track_uri"] == media_server.url("chime_long.mp3"))
@@ -128,7 +132,7 @@ def test_transitioning_zone_is_waited_for(
     kitchen.transition_for(0.4)
 
     result = engine.chime(
-        ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",))
+        ChimeRequest(media_server.url("chime_short.mp3"), zone_names=("Kitchen",))
     )
 
     assert result.zones[0].outcome is Outcome.CHIMED
@@ -151,7 +155,7 @@ def test_group_broken_during_the_chime_is_put_back(
 
     breaker = threading.Thread(target=break_group)
     breaker.start()
-    result = engine.chime(ChimeRequest(chime_long, zones=("Kitchen",)))
+    result = engine.chime(ChimeRequest(chime_long, zone_names=("Kitchen",)))
     breaker.join()
 
     assert (
@@ -162,7 +166,7 @@ def test_group_broken_during_the_chime_is_put_back(
         ]
         in household.groups()
     )
-    assert {z.zone: z.outcome for z in result.zones} == {
+    assert {z.name: z.outcome for z in result.zones} == {
         "Kitchen": Outcome.CHIMED,
         "Living Room": Outcome.CHIMED,
     }
@@ -187,7 +191,7 @@ def test_excluded_zones_are_left_out_or_muted_with_their_group(
         )
     )
 
-    outcomes = {z.zone: (z.outcome, z.reason) for z in result.zones}
+    outcomes = {z.name: (z.outcome, z.reason) for z in result.zones}
     assert outcomes == {
         "Kitchen": (Outcome.CHIMED, None),
         "Living Room": (Outcome.SKIPPED, "excluded"),
@@ -226,7 +230,7 @@ def test_two_engines_on_one_household_take_turns(
     long_chime = media_server.url("chime_long.mp3")
     worker = threading.Thread(
         target=lambda: results.append(
-            first.chime(ChimeRequest(long_chime, zones=("Kitchen",), volume=30))
+            first.chime(ChimeRequest(long_chime, zone_names=("Kitchen",), volume=30))
         )
     )
     worker.start()
@@ -234,7 +238,7 @@ def test_two_engines_on_one_household_take_turns(
 
     results.append(
         second.chime(
-            ChimeRequest(media_server.url("chime_short.mp3"), zones=("Kitchen",))
+            ChimeRequest(media_server.url("chime_short.mp3"), zone_names=("Kitchen",))
         )
     )
     worker.join(timeout=30)

@@ -58,7 +58,7 @@ def real_lengths(media_server: MediaServer) -> dict[str, float | None]:
 
 def zone(result: ChimeResult, name: str) -> ZoneResult:
     """One zone's result."""
-    return next(z for z in result.zones if z.zone == name)
+    return next(z for z in result.zones if z.name == name)
 
 
 def playing_spans(speaker: Speaker) -> list[tuple[str, float | None]]:
@@ -194,7 +194,7 @@ def test_a_message_that_cannot_be_fetched_leaves_the_chime_ringing(
     result = engine.chime(request)
     settled(household)
 
-    assert {z.zone: z.outcome for z in result.zones} == dict.fromkeys(
+    assert {z.name: z.outcome for z in result.zones} == dict.fromkeys(
         before, Outcome.CHIMED
     )
     assert set(result.unplayed) == {missing}
@@ -299,7 +299,7 @@ def test_a_chime_that_does_not_end_is_silenced_and_the_message_never_plays(
         # Said to last 0.1 s; it plays 2 s: the bound (0.1 s + margin) is hit.
         long_chime,
         duration=0.1,
-        zones=("Kitchen",),
+        zone_names=("Kitchen",),
         followed_by=(ChimeMedia(message),),
     )
 

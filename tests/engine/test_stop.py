@@ -54,7 +54,7 @@ def test_stop_mid_chime_puts_every_zone_back(
     settled(household)
 
     # Cut short (not played to its end) and put back, every zone.
-    assert {(z.zone, z.outcome, z.reason) for z in result.zones} == {
+    assert {(z.name, z.outcome, z.reason) for z in result.zones} == {
         ("Kitchen", Outcome.FAILED, Reason.STOPPED),
         ("Living Room", Outcome.FAILED, Reason.STOPPED),
         ("Chicken Coop", Outcome.FAILED, Reason.STOPPED),
@@ -103,7 +103,7 @@ def test_stop_cancels_every_clip_still_sounding(
     engine.stop()
     result: ChimeResult = future.result(timeout=15)
 
-    assert {(z.zone, z.outcome, z.reason) for z in result.zones} == {
+    assert {(z.name, z.outcome, z.reason) for z in result.zones} == {
         (name, Outcome.FAILED, Reason.STOPPED)
         for name in ("Kitchen", "Living Room", "Chicken Coop")
     }

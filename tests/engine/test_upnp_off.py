@@ -41,7 +41,7 @@ def test_a_speaker_with_upnp_off_fails_alone(
 
     result = engine_for(household).chime(ChimeRequest(chime, volume=40))
 
-    outcome = {zone.zone: (zone.outcome, zone.reason) for zone in result.zones}
+    outcome = {zone.name: (zone.outcome, zone.reason) for zone in result.zones}
     assert outcome["Chicken Coop"] == (Outcome.FAILED, Reason.UPNP_DISABLED)
     assert outcome["Kitchen"][0] is Outcome.CHIMED
     assert outcome["Living Room"][0] is Outcome.CHIMED

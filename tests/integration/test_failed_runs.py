@@ -72,7 +72,7 @@ async def test_a_message_the_engine_cannot_speak_leaves_the_chime_ringing(
     result = await manager.async_play_chime(MORNING, trigger="button")
 
     assert result is not None
-    assert [zone.zone for zone in result.chimed] == ["Kitchen"]
+    assert [zone.name for zone in result.chimed] == ["Kitchen"]
     assert [uri.rsplit("/", 1)[-1] for uri in played(household, "Kitchen")][:1] == [
         "short.mp3"
     ]
@@ -108,7 +108,7 @@ async def test_a_message_whose_engine_is_gone_raises_a_repair(
     result = await manager.async_play_chime(MORNING, trigger="schedule")
 
     assert result is not None
-    assert [zone.zone for zone in result.chimed] == ["Kitchen"]
+    assert [zone.name for zone in result.chimed] == ["Kitchen"]
     last_result = state(hass, LAST_RESULT)
     assert last_result.state == "partly"
     assert "tts.gone" in last_result.attributes["message"]

@@ -75,7 +75,7 @@ async def test_chime_plays_on_chime_zones_only(
     result = await manager.async_play_chime(MORNING, trigger="button")
 
     assert result is not None
-    assert [zone.zone for zone in result.chimed] == ["Chicken Coop", "Kitchen"]
+    assert [zone.name for zone in result.chimed] == ["Chicken Coop", "Kitchen"]
     assert touched(household) == {"Chicken Coop", "Kitchen"}
     assert len(events) == 1
     event = events[0].data

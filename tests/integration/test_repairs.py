@@ -169,7 +169,7 @@ async def test_zone_unreachable_after_three_chimes(
     for attempt in range(1, 4):
         result = await manager.async_play_chime(MORNING, trigger="button")
         assert result is not None
-        failed = {zone.zone: zone.reason for zone in result.failed}
+        failed = {zone.name: zone.reason for zone in result.failed}
         assert failed == {"Chicken Coop": "unreachable"}
         assert (issue(hass, issue_id) is not None) is (attempt == 3), attempt
 
@@ -181,7 +181,7 @@ async def test_zone_unreachable_after_three_chimes(
     coop.go_online()
     result = await manager.async_play_chime(MORNING, trigger="button")
     assert result is not None
-    assert [zone.zone for zone in result.chimed] == [
+    assert [zone.name for zone in result.chimed] == [
         "Chicken Coop",
         "Kitchen",
         "Living Room",
@@ -291,7 +291,7 @@ async def test_a_zone_refusing_upnp_raises_the_issue_at_once(
     result = await manager.async_play_chime(MORNING, trigger="button")
 
     assert result is not None
-    assert {zone.zone: zone.reason for zone in result.failed} == {
+    assert {zone.name: zone.reason for zone in result.failed} == {
         "Chicken Coop": "upnp_disabled"
     }
     found = issue(hass, f"upnp_disabled_{entry.entry_id}")

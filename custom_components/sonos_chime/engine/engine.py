@@ -200,9 +200,9 @@ class ChimeEngine:
         simply not there.
         """
         by_uid = {zone.uid: zone for zone in info.zones}
-        if request.zones is not None:
+        if request.zone_names is not None:
             by_name = {zone.name.casefold(): zone for zone in info.zones}
-            names = request.zones
+            names = request.zone_names
             if unknown := [name for name in names if name.casefold() not in by_name]:
                 raise UnknownZoneError(
                     unknown, sorted((z.name for z in info.zones), key=str.casefold)
@@ -335,7 +335,7 @@ class ChimeEngine:
         results = [speaker.result for group in groups for speaker in group.speakers]
         results += [_left_out(zone) for zone in left_out]
         result = ChimeResult(
-            zones=sorted(results, key=lambda zone: zone.zone.casefold()),
+            zones=sorted(results, key=lambda zone: zone.name.casefold()),
             started_at=started_at,
             finished_at=datetime.now(UTC),
             start_skew=max(plays) - min(plays) if len(plays) > 1 else None,
@@ -406,7 +406,7 @@ def household_lock(household_id: str) -> threading.Lock:
 def _left_out(zone: Zone) -> ZoneResult:
     """A zone asked for but kept out, on its own: never touched."""
     return ZoneResult(
-        zone=zone.name,
+        name=zone.name,
         uid=zone.uid,
         outcome=Outcome.SKIPPED,
         reason=Reason.EXCLUDED,

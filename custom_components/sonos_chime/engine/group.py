@@ -651,7 +651,7 @@ def new_speaker(zone: Zone) -> Speaker:
     return Speaker(
         zone=zone,
         soco=SoCo(zone.host),
-        result=ZoneResult(zone=zone.name, uid=zone.uid, outcome=Outcome.CHIMED),
+        result=ZoneResult(name=zone.name, uid=zone.uid, outcome=Outcome.CHIMED),
     )
 
 

@@ -152,7 +152,7 @@ class ChimeRequest:
     duration: float | None = None
     # Where: zone names as a person types them, or uids as the household
     # knows them; neither means every zone.
-    zones: tuple[str, ...] | None = None
+    zone_names: tuple[str, ...] | None = None
     zone_uids: tuple[str, ...] | None = None
     volume: int | None = None
     # A volume of its own for some zones (uid: 0-100), over every other rule.
@@ -196,7 +196,7 @@ class ChimeRequest:
             )
         if self.volume is not None and self.volume_offset is not None:
             raise ValueError("a volume or an offset from each zone's own, not both")
-        if self.zones is not None and self.zone_uids is not None:
+        if self.zone_names is not None and self.zone_uids is not None:
             raise ValueError("zones are named or given by uid, not both")
         for piece in self.sequence:
             _check_url(piece.url)
@@ -206,7 +206,8 @@ class ChimeRequest:
 class ZoneResult:
     """The outcome for one zone, with timings in seconds."""
 
-    zone: str
+    # The zone's name as the household called it, and its uid.
+    name: str
     uid: str
     outcome: Outcome
     reason: Reason | None = None
@@ -219,6 +220,8 @@ class ZoneResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form for action responses and events."""
         data = asdict(self)
+        # Answered as "zone", as the README documents it.
+        data = {"zone": data.pop("name"), **data}
         data["outcome"] = str(self.outcome)
         data["reason"] = None if self.reason is None else str(self.reason)
         data["way"] = None if self.way is None else str(self.way)
@@ -259,7 +262,7 @@ class ChimeResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form for action responses and events."""
         return {
-            "zones": {zone.zone: zone.as_dict() for zone in self.zones},
+            "zones": {zone.name: zone.as_dict() for zone in self.zones},
             "start_skew": None
             if self.start_skew is None
             else round(self.start_skew, 4),

@@ -27,6 +27,9 @@ MEDIA_CHECK_INTERVAL: Final = timedelta(minutes=5)
 UNREACHABLE_STREAK: Final = 3
 
 ISSUE_MISSING_MEDIA: Final = "missing_media"
+# One issue per zone, by uid; it says whether the zone is gone or silent.
+ISSUE_ZONE: Final = "zone"
+ISSUE_ZONE_GONE: Final = "zone_gone"
 ISSUE_ZONE_UNREACHABLE: Final = "zone_unreachable"
 ISSUE_MESSAGE_ENGINE: Final = "message_engine_missing"
 ISSUE_CHIME_FAILING: Final = "chime_failing"
@@ -80,7 +83,7 @@ class HouseholdRepairs:
             self._unreachable.pop(zone.uid, None)
             if zone.outcome is Outcome.CHIMED:
                 ir.async_delete_issue(
-                    self.hass, DOMAIN, f"{ISSUE_ZONE_UNREACHABLE}_{zone.uid}"
+                    self.hass, DOMAIN, f"{ISSUE_ZONE}_{zone.uid}"
                 )
 
     @callback
@@ -110,7 +113,7 @@ class HouseholdRepairs:
                 continue
             if issue.data.get(ISSUE_ENTRY_ID) != self.entry.entry_id:
                 continue
-            if zone_uid := _issue_key(issue_id, ISSUE_ZONE_UNREACHABLE):
+            if zone_uid := _issue_key(issue_id, ISSUE_ZONE):
                 obsolete = zone_uid not in known_zones or (
                     zone_uid in present and issue.data.get(ISSUE_CAUSE) == CAUSE_MISSING
                 )
@@ -131,11 +134,13 @@ class HouseholdRepairs:
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            f"{ISSUE_ZONE_UNREACHABLE}_{uid}",
+            f"{ISSUE_ZONE}_{uid}",
             data={ISSUE_ENTRY_ID: self.entry.entry_id, ISSUE_CAUSE: cause},
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_ZONE_UNREACHABLE,
+            translation_key=ISSUE_ZONE_GONE
+            if cause == CAUSE_MISSING
+            else ISSUE_ZONE_UNREACHABLE,
             translation_placeholders={"zone": name},
         )
 

@@ -163,7 +163,7 @@ async def test_zone_unreachable_after_three_chimes(
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     manager = await set_up(hass, entry)
     coop = household["Chicken Coop"]
-    issue_id = f"zone_unreachable_{coop.uid}"
+    issue_id = f"zone_{coop.uid}"
     coop.go_offline()
 
     for attempt in range(1, 4):
@@ -202,7 +202,7 @@ async def test_unreachable_streak_is_consecutive(
         else:
             coop.go_online()
         await manager.async_play_chime(MORNING, trigger="button")
-    assert issue(hass, f"zone_unreachable_{coop.uid}") is None
+    assert issue(hass, f"zone_{coop.uid}") is None
 
 
 async def test_zone_missing_at_setup(hass: HomeAssistant, household: Household) -> None:
@@ -218,9 +218,10 @@ async def test_zone_missing_at_setup(hass: HomeAssistant, household: Household) 
         household, zones=["Kitchen"], subentries=[garage, chime_subentry()]
     )
     manager = await set_up(hass, entry)
-    issue_id = "zone_unreachable_RINCON_GARAGE01400"
+    issue_id = "zone_RINCON_GARAGE01400"
     found = issue(hass, issue_id)
     assert found is not None
+    assert found.translation_key == "zone_gone"
     await assert_issue_text(hass, found, {"zone": "Garage"})
     assert [zone.name for zone in manager.chime_zones()] == ["Kitchen"]
 
@@ -300,7 +301,7 @@ async def test_a_zone_refusing_upnp_raises_the_issue_at_once(
         "household": entry.title,
         "zones": "Chicken Coop",
     }
-    assert issue(hass, f"zone_unreachable_{coop.uid}") is None
+    assert issue(hass, f"zone_{coop.uid}") is None
 
     coop.set_upnp(True)
     await manager.async_play_chime(MORNING, trigger="button")

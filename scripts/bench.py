@@ -34,7 +34,7 @@ from custom_components.sonos_chime.engine import (  # noqa: E402
     ChimeMode,
     ChimeRequest,
 )
-from custom_components.sonos_chime.engine.duration import read_file_duration  # noqa: E402
+from custom_components.sonos_chime.engine.audio_length import read_file_duration  # noqa: E402
 from scripts.bench_core import CoreSonos  # noqa: E402
 from sonos_emulator.timing import PROFILES, REALISTIC  # noqa: E402
 

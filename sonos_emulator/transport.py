@@ -24,7 +24,7 @@ from .sources import (
 )
 
 if TYPE_CHECKING:
-    from .media import FetchResult
+    from .media_resolver import FetchResult
     from .speaker import Speaker
 
 PLAYING = "PLAYING"

@@ -73,7 +73,7 @@ from .helpers import (
     unique,
 )
 from .library import LibraryChime, async_list_library
-from .media import async_check_media, check_tts_engine
+from .media_resolver import async_check_media, check_tts_engine
 from .schedule import WEEKDAYS
 from .subentry_flow import (
     HouseholdSubentryFlow,

@@ -19,7 +19,7 @@ from .chime_config import ChimeConfig
 from .const import CONF_ZONE_NAME, DOMAIN
 from .data import SonosChimeConfigEntry
 from .engine import ChimeResult, Outcome, Reason
-from .media import async_check_media, tts_engine_available
+from .media_resolver import async_check_media, tts_engine_available
 
 # A file the user deletes shows up as a repair within this time.
 MEDIA_CHECK_INTERVAL: Final = timedelta(minutes=5)
@@ -82,9 +82,7 @@ class HouseholdRepairs:
                 continue
             self._unreachable.pop(zone.uid, None)
             if zone.outcome is Outcome.CHIMED:
-                ir.async_delete_issue(
-                    self.hass, DOMAIN, f"{ISSUE_ZONE}_{zone.uid}"
-                )
+                ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ZONE}_{zone.uid}")
 
     @callback
     def async_check_zones(

@@ -45,7 +45,7 @@ from .engine import (
 from .guard import async_get_guard
 from .helpers import async_reason_words, translate_chime_errors
 from .issues import HouseholdRepairs
-from .media import ENGINE_GONE, async_resolve_media, async_resolve_message
+from .media_resolver import ENGINE_GONE, async_resolve_media, async_resolve_message
 from .occupancy import async_unoccupied
 from .quiet_hours import QuietHours
 from .recovery import ChimeRecordStore

@@ -62,7 +62,7 @@ from .const import (
 from .data import SonosChimeConfigEntry
 from .engine import ChimeMode, ChimeRequest, TvMode
 from .helpers import unique
-from .media import (
+from .media_resolver import (
     ResolvedMedia,
     async_resolve_media,
     async_resolve_message,

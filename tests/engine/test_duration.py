@@ -20,11 +20,11 @@ from custom_components.sonos_chime.engine import (
     ChimeRequest,
     MediaUnavailableError,
     Outcome,
-    media_probe,
     read_duration,
     read_file_duration,
+    url_length,
 )
-from custom_components.sonos_chime.engine.media_probe import (
+from custom_components.sonos_chime.engine.url_length import (
     CACHE,
     USER_AGENT,
     ProbeCache,
@@ -411,7 +411,7 @@ def test_server_without_validators_is_trusted_for_a_while(
     assert "If-Modified-Since" not in files.probes()[-1].headers
     path.write_bytes(wav(2.0))  # another size: read again
     assert probe_duration(url) == 2.0
-    monkeypatch.setattr(media_probe, "VALIDATORLESS_TTL", 0.0)
+    monkeypatch.setattr(url_length, "VALIDATORLESS_TTL", 0.0)
     path.write_bytes(wav(4.0, rate=22_050))  # same size, but too late to trust
     assert probe_duration(url) == 4.0
 
@@ -453,7 +453,7 @@ def test_unknown_audio_is_kept_as_unknown(files: FileServer) -> None:
 
 def test_cache_keeps_the_most_recently_used() -> None:
     cache = ProbeCache(max_entries=2)
-    probe = media_probe.Probe(1.0, media_probe.Validators(etag='"a"'), 10)
+    probe = url_length.Probe(1.0, url_length.Validators(etag='"a"'), 10)
     cache.put("a", probe)
     cache.put("b", probe)
     assert cache.get("a") is probe  # a is now the most recent
@@ -478,7 +478,7 @@ def test_header_is_enough_for_a_long_wav(files: FileServer) -> None:
     assert probe_duration(url) == 60.0
     probe = CACHE.get(url)
     assert probe is not None
-    assert probe.bytes_read <= media_probe.CHUNK
+    assert probe.bytes_read <= url_length.CHUNK
     assert [s.status for s in files.probes()] == [200]
 
 
@@ -490,7 +490,7 @@ def test_end_of_a_long_mp3_is_fetched_with_a_range(files: FileServer) -> None:
     assert probe_duration(url) == 2.0
     probe = CACHE.get(url)
     assert probe is not None
-    assert probe.bytes_read < 2 * media_probe.CHUNK
+    assert probe.bytes_read < 2 * url_length.CHUNK
     first, tail = files.probes()
     assert (first.status, tail.status) == (200, 206)
     assert tail.headers["Range"].startswith("bytes=")

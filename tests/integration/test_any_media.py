@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import DOMAIN
-from custom_components.sonos_chime.media import async_check_media
+from custom_components.sonos_chime.media_resolver import async_check_media
 from sonos_emulator import Household, Track
 from tests.conftest import assert_resumed
 

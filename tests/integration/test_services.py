@@ -215,7 +215,7 @@ async def test_no_internal_url(hass: HomeAssistant, household: Household) -> Non
     household.clear_events()
     with (
         patch(
-            "custom_components.sonos_chime.media.get_url",
+            "custom_components.sonos_chime.media_resolver.get_url",
             side_effect=NoURLAvailableError,
         ),
         pytest.raises(HomeAssistantError) as err,

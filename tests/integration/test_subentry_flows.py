@@ -577,7 +577,7 @@ async def test_chime_no_internal_url(
     result = await start_subentry_flow(hass, chiming_entry, SUBENTRY_CHIME)
     data = {CONF_NAME: "Bell", CONF_MEDIA: "bell.mp3", CONF_TIME: "07:00:00"}
     with patch(
-        "custom_components.sonos_chime.media.get_url",
+        "custom_components.sonos_chime.media_resolver.get_url",
         side_effect=NoURLAvailableError,
     ):
         result = await configure_subentry(hass, SUBENTRY_CHIME, result, data)

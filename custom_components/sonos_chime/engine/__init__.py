@@ -4,7 +4,7 @@ No Home Assistant imports: the engine is driven by the integration and tested
 directly against speakers. Every call blocks; run it in a worker thread.
 """
 
-from .duration import read_duration, read_file_duration
+from .audio_length import read_duration, read_file_duration
 from .engine import ChimeEngine
 from .errors import (
     BUSY_TIMEOUT,

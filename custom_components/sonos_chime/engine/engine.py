@@ -30,7 +30,6 @@ from .group import (
     end_bound,
     new_speaker,
 )
-from .media_probe import probe_duration
 from .models import (
     ChimeMedia,
     ChimeMode,
@@ -46,6 +45,7 @@ from .overlay import NO_OVERLAY_MODELS, OverlaySession, takes_as_clip
 from .record import make_record, record_groups, record_request
 from .snapshot import PLAYING
 from .topology import first_answer
+from .url_length import probe_duration
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ _HEADER_SIZE = 128  # what mutagen's detection looks at
 def read_stream_duration(fileobj: IO[bytes] | RawIOBase) -> float | None:
     """Duration in seconds of the audio in a seekable binary file; None if unknown.
 
-    fileobj is an open file, or a raw stream such as media_probe's RemoteFile.
+    fileobj is an open file, or a raw stream such as url_length's RemoteFile.
 
     Formats are tried as mutagen.File ranks them (magic number, and the suffix
     of the file's ``name`` if it has one), but on through the ranking when one

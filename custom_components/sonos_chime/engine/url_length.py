@@ -30,7 +30,7 @@ import urllib.error
 from urllib.parse import unquote, urlsplit
 import urllib.request
 
-from .duration import read_stream_duration
+from .audio_length import read_stream_duration
 from .errors import MediaUnavailableError
 
 _LOGGER = logging.getLogger(__name__)

@@ -7,11 +7,13 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .chime_config import chime_data_1_3
 from .const import (
     CONF_ALL_ZONES,
     CONF_HOSTS,
     DOMAIN,
     LOGGER,
+    SUBENTRY_CHIME,
 )
 from .core_sonos_actions import async_guard_core_sonos_actions
 from .data import SonosChimeConfigEntry, SonosChimeData
@@ -69,6 +71,12 @@ async def async_migrate_entry(
         if entry.options.get(CONF_ALL_ZONES, False):
             async_release_zone_subentries(hass, entry)
         hass.config_entries.async_update_entry(entry, minor_version=2)
+    if entry.minor_version < 3:
+        for subentry in entry.get_subentries_of_type(SUBENTRY_CHIME):
+            hass.config_entries.async_update_subentry(
+                entry, subentry, data=chime_data_1_3(subentry)
+            )
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     LOGGER.debug("Migrated %s to 1.%s", entry.title, entry.minor_version)
     return True
 

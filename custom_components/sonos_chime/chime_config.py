@@ -65,7 +65,6 @@ class ChimeConfig:
     weekdays: tuple[str, ...]
     tv: TvMode
     enabled: bool
-    # Chimes saved before modes existed interrupt, as they always did.
     mode: ChimeMode = ChimeMode.INTERRUPT
     # Spoken after the chime, by this text-to-speech engine (None: the default).
     message: str | None = None
@@ -119,22 +118,22 @@ class ChimeConfig:
             *volume_range,
         )
         config = cls(
-            name=data.get(CONF_NAME) or subentry.title,
+            name=data[CONF_NAME],
             media=data[CONF_MEDIA],
             volume=None if volume is None else int(volume),
-            zone_uids=tuple(data.get(CONF_ZONES) or ()),
+            zone_uids=tuple(data[CONF_ZONES]),
             at=time.fromisoformat(data[CONF_TIME]),
             weekdays=tuple(data.get(CONF_WEEKDAYS) or ()),
-            tv=TvMode(data.get(CONF_TV, TvMode.SKIP)),
-            enabled=bool(data.get(CONF_ENABLED, True)),
-            mode=ChimeMode(data.get(CONF_MODE, ChimeMode.INTERRUPT)),
+            tv=TvMode(data[CONF_TV]),
+            enabled=bool(data[CONF_ENABLED]),
+            mode=ChimeMode(data[CONF_MODE]),
             message=data.get(CONF_MESSAGE) or None,
             tts_engine=data.get(CONF_TTS_ENGINE) or None,
             zone_volumes=zone_volumes,
             volume_offset=None if offset is None else int(offset),
             volume_range=volume_range,
-            quiet_hours=_choice(data.get(CONF_QUIET_HOURS, QUIET_HOLD), QUIET_CHOICES),
-            only_occupied=bool(data.get(CONF_ONLY_OCCUPIED, False)),
+            quiet_hours=_choice(data[CONF_QUIET_HOURS], QUIET_CHOICES),
+            only_occupied=bool(data[CONF_ONLY_OCCUPIED]),
             more_times=tuple(
                 time.fromisoformat(value) for value in data.get(CONF_MORE_TIMES) or ()
             ),
@@ -160,6 +159,25 @@ class ChimeConfig:
             more_times=bool(self.more_times),
             repeat=self.repeat_minutes is not None,
         )
+
+
+def chime_data_1_3(subentry: ConfigSubentry) -> dict[str, Any]:
+    """A chime stored before 1.3, with every setting a chime always has.
+
+    Settings added since took the value that kept the chime as it was: a
+    chime saved before modes existed interrupts, before quiet hours holds
+    back in them, before Only where someone is plays everywhere.
+    """
+    return {
+        CONF_NAME: subentry.title,
+        CONF_ZONES: [],
+        CONF_TV: TvMode.SKIP.value,
+        CONF_ENABLED: True,
+        CONF_MODE: ChimeMode.INTERRUPT.value,
+        CONF_QUIET_HOURS: QUIET_HOLD,
+        CONF_ONLY_OCCUPIED: False,
+        **subentry.data,
+    }
 
 
 # A repeat more often than this would chime over itself.

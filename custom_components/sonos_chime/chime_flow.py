@@ -114,11 +114,7 @@ class ChimeSubentryFlow(HouseholdSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """The same form, filled in with the chime as it is."""
-        # A chime saved before modes existed keeps interrupting until changed.
-        current = {
-            CONF_MODE: ChimeMode.INTERRUPT.value,
-            **self._get_reconfigure_subentry().data,
-        }
+        current = self._get_reconfigure_subentry().data
         return await self._async_step_chime("reconfigure", user_input, current)
 
     async def _async_step_chime(

@@ -100,7 +100,7 @@ class SonosChimeConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     # 2: with All zones on, no zone subentry is kept (see async_migrate_entry).
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     _household: HouseholdInfo
 

@@ -107,7 +107,7 @@ async def test_diagnostics_of_a_household_that_chimed(
         "title": "Chicken Coop, Kitchen, Living Room",
         "state": "loaded",
         "version": 1,
-        "minor_version": 2,
+        "minor_version": 3,
         "unique_id": REDACTED,
         "data": {CONF_HOSTS: REDACTED},
         "options": {CONF_ALL_ZONES: False},

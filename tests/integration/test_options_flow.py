@@ -14,6 +14,11 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sonos_chime.const import (
     CONF_ALL_ZONES,
+    CONF_MODE,
+    CONF_NAME,
+    CONF_ONLY_OCCUPIED,
+    CONF_QUIET_HOURS,
+    CONF_TV,
     CONF_ZONE_NAME,
     CONF_ZONE_UID,
     CONF_ZONES,
@@ -24,8 +29,12 @@ from sonos_emulator import Household
 from tests.conftest import EMULATOR_NET
 
 from .helpers import (
+    MORNING,
+    chime_subentry,
     configure_options,
+    household_entry,
     open_options,
+    set_up,
     zone_subentry,
 )
 
@@ -258,7 +267,7 @@ async def test_migration_takes_zones_added_into_all_zones(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)
     assert zones_added(entry) == []
     assert zone_places(hass, entry) == {
         "Chicken Coop": {None},
@@ -278,7 +287,7 @@ async def test_migration_keeps_zones_added_with_all_zones_off(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)
     assert zones_added(entry) == ["Kitchen"]
     assert zone_places(hass, entry) == {"Kitchen": {"Kitchen"}}
 
@@ -320,3 +329,42 @@ async def test_options_of_a_household_not_set_up(hass: HomeAssistant) -> None:
     result = await configure_options(hass, result, {CONF_ALL_ZONES: True})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(entry.options) == {CONF_ALL_ZONES: True}
+
+
+@pytest.mark.usefixtures("ha_server")
+async def test_migration_gives_older_chimes_every_setting(
+    hass: HomeAssistant, household: Household
+) -> None:
+    """1.3: a chime stored before modes, quiet hours and occupancy keeps playing
+    as it did (interrupting, held in quiet hours, everywhere); one that has
+    them keeps its own.
+    """
+    old = chime_subentry()
+    old["data"].pop(CONF_TV)
+    old["data"].pop(CONF_ZONES)
+    newer = chime_subentry("evening", name="Evening")
+    newer["data"] |= {
+        CONF_MODE: "overlay",
+        CONF_QUIET_HOURS: "night_volume",
+        CONF_ONLY_OCCUPIED: True,
+    }
+    entry = household_entry(household, all_zones=True, subentries=[old, newer])
+    assert (entry.version, entry.minor_version) == (1, 1)
+    await set_up(hass, entry)
+
+    assert (entry.version, entry.minor_version) == (1, 3)
+    assert {
+        key: entry.subentries[MORNING].data[key]
+        for key in (CONF_NAME, CONF_ZONES, CONF_TV, CONF_MODE)
+    } == {CONF_NAME: "Morning", CONF_ZONES: [], CONF_TV: "skip", CONF_MODE: "interrupt"}
+    assert entry.subentries[MORNING].data[CONF_QUIET_HOURS] == "hold"
+    assert entry.subentries[MORNING].data[CONF_ONLY_OCCUPIED] is False
+    evening = entry.subentries["evening"].data
+    assert (
+        evening[CONF_MODE],
+        evening[CONF_QUIET_HOURS],
+        evening[CONF_ONLY_OCCUPIED],
+    ) == ("overlay", "night_volume", True)
+    manager = entry.runtime_data.manager
+    assert manager.next_fire(MORNING) is not None
+    assert manager.next_fire("evening") is not None

@@ -951,7 +951,13 @@ async def test_chime_reconfigure_unknown_zone_labelled_by_uid(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ZONES: "zones_not_chiming"}
     [chime] = subentries(entry, SUBENTRY_CHIME)
-    assert dict(chime.data) == CHIME | {CONF_ZONES: [GONE_UID]}  # as it was
+    # As it was, with what the migration to 1.3 filled in.
+    assert dict(chime.data) == CHIME | {
+        CONF_ZONES: [GONE_UID],
+        CONF_MODE: "interrupt",
+        CONF_QUIET_HOURS: "hold",
+        CONF_ONLY_OCCUPIED: False,
+    }
 
     result = await configure_subentry(
         hass,

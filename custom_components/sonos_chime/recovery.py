@@ -20,7 +20,12 @@ from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER
 from .engine import ChimeEngine, ChimeError, ChimeResult, Outcome
-from .engine.record import RECORD_VERSION, record_age
+from .engine.record import (
+    RECORD_MINOR_VERSION,
+    RECORD_VERSION,
+    record_age,
+    upgrade_record,
+)
 
 STORE_VERSION: Final = RECORD_VERSION
 # Home Assistant back within a quarter of an hour: a restart, a power cut.
@@ -29,14 +34,26 @@ MAX_AGE: Final = 15 * 60
 SAVE_TIMEOUT: Final = 10.0
 
 
+class _RecordStore(Store[dict[str, Any]]):
+    """A record saved by an older version is read in today's shape."""
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        return upgrade_record(old_data, old_minor_version)
+
+
 class ChimeRecordStore:
     """One household's record of the chime under way, if any."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """The record lives in .storage, one file per household entry."""
         self._hass = hass
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.chime_record"
+        self._store: Store[dict[str, Any]] = _RecordStore(
+            hass,
+            STORE_VERSION,
+            f"{DOMAIN}.{entry_id}.chime_record",
+            minor_version=RECORD_MINOR_VERSION,
         )
 
     def keep(self, record: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from custom_components.sonos_chime.engine import (
     ZoneResult,
     read_file_duration,
 )
-from custom_components.sonos_chime.engine.record import record_request
+from custom_components.sonos_chime.engine.record import record_request, upgrade_record
 from sonos_emulator import Household, Speaker
 from tests.conftest import MEDIA_DIR, MediaServer
 
@@ -406,9 +406,16 @@ def test_a_crash_during_the_message_is_put_back_from_the_record(
 
 
 def test_a_record_from_before_sequences_still_loads() -> None:
-    """Records saved by an older version have no followed_by."""
+    """Records saved as 1.1 have no followed_by: upgraded, they are one piece."""
     request = record_request(
-        {"media_url": "http://ha.local/chime.mp3", "volume": 30, "exclude_uids": []}
+        upgrade_record(
+            {
+                "media_url": "http://ha.local/chime.mp3",
+                "volume": 30,
+                "exclude_uids": [],
+            },
+            1,
+        )
     )
 
     assert [piece.url for piece in request.sequence] == ["http://ha.local/chime.mp3"]

@@ -13,7 +13,11 @@ from custom_components.sonos_chime.engine import (
     ChimeRequest,
     Outcome,
 )
-from custom_components.sonos_chime.engine.record import make_record, record_request
+from custom_components.sonos_chime.engine.record import (
+    make_record,
+    record_request,
+    upgrade_record,
+)
 from sonos_emulator import Household, Speaker
 
 from .conftest import QUEUE, settled
@@ -123,4 +127,4 @@ def test_a_record_keeps_the_volume_rules_for_a_restore_after_a_crash() -> None:
 
     old = {key: value for key, value in record.items() if "volume" not in key}
     old["volume"] = 30
-    assert record_request(old).volume_for("RINCON_2", 50) == 30
+    assert record_request(upgrade_record(old, 1)).volume_for("RINCON_2", 50) == 30

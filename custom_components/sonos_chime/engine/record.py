@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .group import GroupChime
 
 RECORD_VERSION = 1
+# 1.2 added sequences (followed_by) and room volumes.
+RECORD_MINOR_VERSION = 2
 
 
 def make_record(
@@ -33,7 +35,7 @@ def make_record(
         "saved_at": time.time(),
         "media_url": request.media_url,
         # Every later piece of a sequence: any of them marks a group as the
-        # chime's. Records saved before sequences have none.
+        # chime's.
         "followed_by": [piece.url for piece in request.followed_by],
         "volume": request.volume,
         "zone_volumes": dict(request.zone_volumes),
@@ -59,17 +61,34 @@ def make_record(
     }
 
 
+def upgrade_record(record: Mapping[str, Any], minor_version: int) -> dict[str, Any]:
+    """A record saved as 1.minor_version, in today's shape (1.RECORD_MINOR_VERSION).
+
+    1.1 knew neither sequences nor room volumes: one piece, one volume.
+    """
+    upgraded = dict(record)
+    if minor_version < 2:
+        upgraded = {
+            "followed_by": [],
+            "zone_volumes": {},
+            "volume_offset": None,
+            "volume_range": [0, 100],
+            **upgraded,
+        }
+    return upgraded
+
+
 def record_request(record: Mapping[str, Any]) -> ChimeRequest:
     """The chime the record was saved for, as far as a restore needs it."""
+    low, high = record["volume_range"]
     return ChimeRequest(
         media_url=record["media_url"],
         volume=record["volume"],
-        # Records saved before room volumes have none of these.
-        zone_volumes=record.get("zone_volumes", {}),
-        volume_offset=record.get("volume_offset"),
-        volume_range=tuple(record.get("volume_range", (0, 100))),
+        zone_volumes=record["zone_volumes"],
+        volume_offset=record["volume_offset"],
+        volume_range=(low, high),
         exclude_uids=frozenset(record["exclude_uids"]),
-        followed_by=tuple(ChimeMedia(url) for url in record.get("followed_by", ())),
+        followed_by=tuple(ChimeMedia(url) for url in record["followed_by"]),
     )
 
 

@@ -5,6 +5,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HassJob, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .chime_config import chime_data_1_3
@@ -84,8 +85,14 @@ async def async_migrate_entry(
 async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -> bool:
     """Set up one Sonos household once it answers."""
     hosts: list[str] = entry.data[CONF_HOSTS]
-    # The guard (guard.py) keeps chimes apart: the one lock taken here.
-    engine = ChimeEngine(hosts, own_lock=False)
+    # The guard (guard.py) keeps chimes apart: the one lock taken here. Clips
+    # go over the music on Home Assistant's loop, with its client session.
+    engine = ChimeEngine(
+        hosts,
+        own_lock=False,
+        clip_loop=hass.loop,
+        clip_session=async_get_clientsession(hass),
+    )
     try:
         household = await hass.async_add_executor_job(engine.household)
     except UpnpDisabledError as err:

@@ -3,9 +3,12 @@
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 
 from custom_components.sonos_chime.const import CONF_MODE
+from custom_components.sonos_chime.engine import engine as engine_module
+from custom_components.sonos_chime.engine.overlay import OverlaySession
 from sonos_emulator import Household, Track
 
 from .helpers import (
@@ -63,6 +66,30 @@ async def test_action_overlays_where_it_can(
     assert kitchen.state()["transport_state"] == "PLAYING"
     assert kitchen.state()["track_number"] == 2
     assert "SetAVTransportURI" in transport_changes(household, "Chicken Coop")
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_clips_go_out_on_home_assistants_loop_and_session(
+    hass: HomeAssistant, household: Household, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No loop, thread or client session of the chime's own in Home Assistant."""
+    sessions: list[OverlaySession] = []
+
+    class Recorded(OverlaySession):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            sessions.append(self)
+
+    monkeypatch.setattr(engine_module, "OverlaySession", Recorded)
+    put_in_library(hass, "short.mp3", "chime_short.mp3")
+    response = await play(hass, media="short.mp3", mode="overlay")
+
+    assert {zone["way"] for zone in response["zones"].values()} == {"overlay"}
+    [session] = sessions
+    assert session._thread is None
+    assert session._loop is hass.loop
+    assert session._session is async_get_clientsession(hass)
+    assert not session._session.closed
 
 
 @pytest.mark.usefixtures("ha_server")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -12,6 +13,8 @@ import logging
 import threading
 import time
 from typing import Any
+
+import aiohttp
 
 from .errors import (
     BUSY_TIMEOUT,
@@ -70,6 +73,8 @@ class ChimeEngine:
         hosts: Sequence[str],
         *,
         own_lock: bool = True,
+        clip_loop: asyncio.AbstractEventLoop | None = None,
+        clip_session: aiohttp.ClientSession | None = None,
         busy_timeout: float = BUSY_TIMEOUT,
         poll_interval: float = 0.1,
         end_margin: float = 2.0,
@@ -77,6 +82,9 @@ class ChimeEngine:
         """Remember the hosts; nothing is contacted until asked."""
         self.hosts: tuple[str, ...] = tuple(hosts)
         self.own_lock = own_lock
+        # Where clips run (overlay.py): the caller's loop and session, if given.
+        self.clip_loop = clip_loop
+        self.clip_session = clip_session
         self.busy_timeout = busy_timeout
         self.poll_interval = poll_interval
         self.end_margin = end_margin
@@ -167,6 +175,15 @@ class ChimeEngine:
         finally:
             lock.release()
 
+    @contextmanager
+    def _clips(self, mode: ChimeMode) -> Iterator[OverlaySession | None]:
+        """A clip session when the chime may go over the music."""
+        if mode is ChimeMode.INTERRUPT:
+            yield None
+            return
+        with OverlaySession(self.clip_loop, self.clip_session) as session:
+            yield session
+
     def _recover(self, record: Mapping[str, Any]) -> ChimeResult:
         started_at = datetime.now(UTC)
         request = record_request(record)
@@ -244,7 +261,7 @@ class ChimeEngine:
         pausing, overlaid = groups, []
         with (
             _pools(len(speakers) + len(groups)) as (each, together),
-            _clips(request.mode) as clips,
+            self._clips(request.mode) as clips,
         ):
             try:
                 # Everything is read first, then every group pauses at once: a
@@ -470,16 +487,6 @@ def _pools(jobs: int) -> Iterator[tuple[Each, Together]]:
             list(io.map(_call, steps))
 
         yield each, together
-
-
-@contextmanager
-def _clips(mode: ChimeMode) -> Iterator[OverlaySession | None]:
-    """A clip session when the chime may go over the music."""
-    if mode is ChimeMode.INTERRUPT:
-        yield None
-        return
-    with OverlaySession() as session:
-        yield session
 
 
 def _overlaid(

@@ -8,8 +8,11 @@ returns when the speakers say so, not after a sleep. (sonos-websocket reads
 the next message after a command as its answer: events must not arrive on
 the connection that sends commands.)
 
-The engine blocks and sonos-websocket is asyncio: an OverlaySession runs one
-event loop in a thread of its own for the length of one chime.
+The engine blocks and sonos-websocket is asyncio: an OverlaySession runs the
+clips on the event loop it is handed, with the client session it is handed
+(Home Assistant's own, inside Home Assistant), from the engine's worker
+thread. Standing alone, it runs an event loop in a thread of its own, and a
+session of its own, for the length of one chime.
 """
 
 from __future__ import annotations
@@ -83,16 +86,30 @@ class Clip:
 
 
 class OverlaySession:
-    """The clips of one chime, on an event loop of their own."""
+    """The clips of one chime, on the loop given or on one of their own."""
 
-    def __init__(self) -> None:
-        """Start the loop; speakers are connected by probe."""
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="sonos_chime_overlay", daemon=True
-        )
-        self._thread.start()
-        self._session: aiohttp.ClientSession | None = None
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """Start a loop unless given one; speakers are connected by probe.
+
+        A loop given keeps running after the chime, and a session given
+        stays open: they belong to whoever gave them. Never call this
+        session's methods from the loop given: they block until it answers.
+        """
+        self._thread: threading.Thread | None = None
+        if loop is None:
+            loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(
+                target=loop.run_forever, name="sonos_chime_overlay", daemon=True
+            )
+            self._thread.start()
+        self._loop = loop
+        self._session: aiohttp.ClientSession | None = session
+        self._own_session = session is None
+        self._closed = False
         self._clips: dict[str, Clip] = {}
         # Speakers whose local API asks for authentication, by uid.
         self.locked: set[str] = set()
@@ -132,20 +149,24 @@ class OverlaySession:
             self._run(self._dismiss_all(uids), CONNECT_TIMEOUT * 2)
 
     def close(self) -> None:
-        """Every connection closed, the loop stopped and its thread joined."""
-        if self._loop.is_closed():
+        """Every connection closed; a loop of its own stopped, its thread joined."""
+        if self._loop.is_closed() or self._closed:
             return
+        self._closed = True
         try:
             self._run(self._close_all(), CONNECT_TIMEOUT * 2)
         except Exception:  # closing is best effort: the speakers are done
             _LOGGER.debug("Closing the clip connections failed", exc_info=True)
+        if self._thread is None:
+            return
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=CONNECT_TIMEOUT)
         self._loop.close()
 
     # ------------------------------------------------------ on the loop
     async def _probe_all(self, zones: list[Zone]) -> set[str]:
-        self._session = aiohttp.ClientSession()
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
         ready = await asyncio.gather(*(self._probe(zone) for zone in zones))
         return {zone.uid for zone, ok in zip(zones, ready, strict=True) if ok}
 
@@ -326,7 +347,7 @@ class OverlaySession:
                     await websocket.close()
                 except _ERRORS:
                     _LOGGER.debug("Closing %s's websocket failed", clip.zone.name)
-        if self._session is not None:
+        if self._session is not None and self._own_session:
             await self._session.close()
 
 

@@ -388,3 +388,27 @@ async def assert_flow_translated(
         "reconfigure_successful"  # Home Assistant's own text
     ):
         assert f"{prefix}.abort.{result['reason']}" in strings
+
+
+async def submit_new_chime(
+    hass: HomeAssistant,
+    household: Household,
+    entered: dict[str, Any],
+    error: dict[str, str] | None,
+) -> ConfigSubentry | None:
+    """Add chime on a household of all zones: 07:00, short.mp3, and what is entered.
+
+    The form must show error (refused), or save one chime, which is returned.
+    """
+    entry = household_entry(household, all_zones=True)
+    await set_up(hass, entry)
+    result = await start_subentry_flow(hass, entry, SUBENTRY_CHIME)
+    chime = {CONF_NAME: "Bell", CONF_MEDIA: "short.mp3", CONF_TIME: "07:00"}
+    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime | entered)
+    if error is not None:
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == error
+        return None
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    [saved] = subentries(entry, SUBENTRY_CHIME)
+    return saved

@@ -11,7 +11,6 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -32,15 +31,12 @@ from custom_components.sonos_chime.const import (
     CLOCK_QUARTERS,
     CONF_CLOCK,
     CONF_CLOCK_UNTIL,
-    CONF_MEDIA,
     CONF_MORE_TIMES,
-    CONF_NAME,
     CONF_REPEAT_MINUTES,
     CONF_REPEAT_UNTIL,
     CONF_TIME,
     DOMAIN,
     SERVICE_PLAY,
-    SUBENTRY_CHIME,
 )
 from sonos_emulator import Household, Speaker, Track
 
@@ -54,7 +50,6 @@ from .helpers import (
     assert_error_translated,
     chime_events,
     chime_subentry,
-    configure_subentry,
     entity_id,
     household_entry,
     local,
@@ -62,9 +57,8 @@ from .helpers import (
     put_in_library,
     scheduled,
     set_up,
-    start_subentry_flow,
     state_of,
-    subentries,
+    submit_new_chime,
     touched,
     walk,
 )
@@ -441,18 +435,10 @@ async def test_the_form_makes_a_clock(
     error: dict[str, str] | None,
 ) -> None:
     """Every way the form refuses a clock, on the field to fix; one subentry saved."""
-    entry = household_entry(household, all_zones=True)
-    await set_up(hass, entry)
-    result = await start_subentry_flow(hass, entry, SUBENTRY_CHIME)
-    chime = {CONF_NAME: "Clock", CONF_MEDIA: "short.mp3", CONF_TIME: "07:00"}
-    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime | entered)
-    if error is not None:
-        assert result["type"] is FlowResultType.FORM
-        assert result["errors"] == error
+    saved = await submit_new_chime(hass, household, entered, error)
+    if saved is None:
         return
-    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert stored is not None
-    [saved] = subentries(entry, SUBENTRY_CHIME)
     assert {key: saved.data[key] for key in stored} == stored
     if not stored:
         assert CONF_CLOCK not in saved.data

@@ -9,19 +9,14 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import (
-    CONF_MEDIA,
     CONF_MORE_TIMES,
-    CONF_NAME,
     CONF_REPEAT_MINUTES,
     CONF_REPEAT_UNTIL,
-    CONF_TIME,
-    SUBENTRY_CHIME,
 )
 from sonos_emulator import Household
 
@@ -33,15 +28,13 @@ from .helpers import (
     advance,
     chime_events,
     chime_subentry,
-    configure_subentry,
     entity_id,
     household_entry,
     local,
     scheduled,
     set_up,
-    start_subentry_flow,
     state_of,
-    subentries,
+    submit_new_chime,
     walk,
 )
 
@@ -153,16 +146,8 @@ async def test_the_form_takes_more_times(
     error: dict[str, str] | None,
 ) -> None:
     """Times in any order, each once; a repeat with both ends and after the time."""
-    entry = household_entry(household, all_zones=True)
-    await set_up(hass, entry)
-    result = await start_subentry_flow(hass, entry, SUBENTRY_CHIME)
-    chime = {CONF_NAME: "Bell", CONF_MEDIA: "short.mp3", CONF_TIME: "07:00"}
-    result = await configure_subentry(hass, SUBENTRY_CHIME, result, chime | entered)
-    if error is not None:
-        assert result["type"] is FlowResultType.FORM
-        assert result["errors"] == error
+    saved = await submit_new_chime(hass, household, entered, error)
+    if saved is None:
         return
-    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert stored is not None
-    [saved] = subentries(entry, SUBENTRY_CHIME)
     assert {key: saved.data[key] for key in stored} == stored

@@ -1,9 +1,12 @@
-"""Measure start skew, overhead and position error of a chime, per household size.
+"""Measure when a chime is first heard, its skew, overhead and position error.
 
 The emulated household runs in its own process (as speakers would), and every
-number comes from the speakers' own event timelines, so the engine and both
+number comes from the speakers' own event timelines, so the engine and the
 baselines (Home Assistant core's snapshot/play/wait/restore script on core's
-Sonos, and a sequential per-zone cron job) are measured the same way.
+Sonos, core's own announce, and a sequential per-zone cron job) are measured
+the same way. First sound: from the call to the moment each speaker starts
+the chime (its transport PLAYING the chime after buffering, or its clip's
+audio fetched), mean and max across zones.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class Row:
 
     zones: int
     method: str
+    first_sound_mean: float
+    first_sound_max: float
     skew: float
     # Music interruption per zone (0 for an overlay zone), and that minus the
     # chime's length (None when nothing was interrupted).
@@ -212,6 +217,8 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
     return Row(
         zones=len(hosts),
         method=method,
+        first_sound_mean=statistics.mean(start - since for start in starts),
+        first_sound_max=max(starts) - since,
         skew=max(starts) - min(starts),
         interruption_mean=statistics.mean(interruptions),
         interruption_max=max(interruptions),
@@ -287,6 +294,12 @@ def main() -> None:
                     rows.append(
                         measure(hosts, "ha core recipe", recipe, url, chime_len)
                     )
+                    announce = partial(core.announce, url, CHIME_VOLUME / 100)
+                    rows.append(
+                        measure(hosts, "ha core announce", announce, url, chime_len)
+                    )
+                    # Its clips end on their own, after the call returned.
+                    time.sleep(chime_len + 1.0)
                 forget_speakers()
                 rows.append(
                     measure(
@@ -308,13 +321,16 @@ def main() -> None:
     )
     print()
     print(
-        "| zones | method | start skew (ms) | music interrupted mean / max (s)"
+        "| zones | method | first sound mean / max (ms) | start skew (ms)"
+        " | music interrupted mean / max (s)"
         " | overhead mean / max (s) | position error mean / max (s) | wall (s) |"
     )
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
-            f"| {row.zones} | {row.method} | {row.skew * 1000:.1f}"
+            f"| {row.zones} | {row.method}"
+            f" | {row.first_sound_mean * 1000:.0f} / {row.first_sound_max * 1000:.0f}"
+            f" | {row.skew * 1000:.1f}"
             f" | {seconds(row.interruption_mean, row.interruption_max)}"
             f" | {seconds(row.overhead_mean, row.overhead_max)}"
             f" | {row.error_mean:.2f} / {row.error_max:.2f} | {row.wall:.1f} |"

@@ -115,6 +115,22 @@ def recipe(volume: float, chime_len: float) -> list[dict[str, Any]]:
     ]
 
 
+def announce(volume: float) -> list[dict[str, Any]]:
+    """Core's own overlay: one play_media with announce, as a user writes it."""
+    return [
+        {
+            "action": "media_player.play_media",
+            "target": {"entity_id": "{{ zones }}"},
+            "data": {
+                "media_content_id": "{{ chime }}",
+                "media_content_type": "music",
+                "announce": True,
+                "extra": {"volume": round(volume * 100)},
+            },
+        }
+    ]
+
+
 def subscribed(host: str) -> set[str]:
     """Services whose subscriber holds a live subscription and has had events.
 
@@ -214,6 +230,10 @@ class CoreSonos:
         if not variables.get("wait", {}).get("completed"):
             _LOGGER.warning("ha core recipe: the chime was not seen ending everywhere")
 
+    def announce(self, url: str, volume: float) -> None:
+        """Core's announce on every zone; returns once core has sent the clips."""
+        self._call(self._async_script(announce(volume), url))
+
     def _run(self) -> None:
         """The loop thread: run until stopped, then close as the runner does."""
         asyncio.set_event_loop(self._loop)
@@ -287,10 +307,14 @@ class CoreSonos:
         self, url: str, volume: float, chime_len: float
     ) -> dict[str, Any]:
         """Validate and run the recipe as Home Assistant runs a script."""
+        return await self._async_script(recipe(volume, chime_len), url)
+
+    async def _async_script(
+        self, actions: list[dict[str, Any]], url: str
+    ) -> dict[str, Any]:
+        """Validate and run actions as Home Assistant runs a script."""
         hass = self.hass
-        sequence = await async_validate_actions_config(
-            hass, cv.SCRIPT_SCHEMA(recipe(volume, chime_len))
-        )
+        sequence = await async_validate_actions_config(hass, cv.SCRIPT_SCHEMA(actions))
         script = Script(hass, sequence, "Chime", "script")
         result = await script.async_run(
             {"zones": self.entity_ids, "chime": url}, Context()

@@ -11,12 +11,19 @@ import sys
 from tests.conftest import EMULATOR_NET
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = ["engine", "engine overlay", "ha core recipe", "sequential"]
+METHODS = [
+    "engine",
+    "engine overlay",
+    "ha core recipe",
+    "ha core announce",
+    "sequential",
+]
 # One zone, fast speakers: the emulator, Home Assistant's start-up and core's
 # discovery take most of it.
 TIMEOUT = 90
 NUMBER = r"-?\d+\.\d+"
 PAIR = rf"{NUMBER} / {NUMBER}"
+MILLISECONDS = r"\d+ / \d+"
 
 
 def test_one_zone_has_a_row_per_method() -> None:
@@ -47,12 +54,13 @@ def test_one_zone_has_a_row_per_method() -> None:
     ]
     assert [row[1] for row in rows] == METHODS, result.stdout
     for row in rows:
-        zones, method, skew, interrupted, overhead, error, wall = row
+        zones, method, first_sound, skew, interrupted, overhead, error, wall = row
         assert zones == "1"
+        assert re.fullmatch(MILLISECONDS, first_sound), row
         assert re.fullmatch(NUMBER, skew), row
         assert re.fullmatch(PAIR, interrupted), row
         # Over the music nothing is interrupted, so there is no overhead.
-        if method == "engine overlay":
+        if method in ("engine overlay", "ha core announce"):
             assert interrupted == "0.00 / 0.00", row
             assert overhead == "—", row
         else:

@@ -266,7 +266,6 @@ class ChimeManager:
                     "until": f"{config.clock_until:%H:%M}",
                 },
             )
-        self._async_drop_prepared(subentry_id)
         self.config.async_persist(subentry_id, CONF_TIME, at.isoformat())
         if (config := self.chime_config(subentry_id)) is not None:
             self.schedules.async_move(subentry_id, config)
@@ -278,7 +277,6 @@ class ChimeManager:
         self.config.async_persist(subentry_id, CONF_ENABLED, enabled)
         if not enabled:
             self.schedules.async_disarm(subentry_id)
-            self._async_drop_prepared(subentry_id)
         elif (config := self.chime_config(subentry_id)) is not None:
             self.schedules.async_arm(subentry_id, config)
         self._async_updated(subentry_id)
@@ -310,12 +308,6 @@ class ChimeManager:
             f"{DOMAIN} getting chime {subentry_id} ready",
         )
         self._prepared[(subentry_id, at)] = (config, task)
-
-    @callback
-    def _async_drop_prepared(self, subentry_id: str) -> None:
-        """Its times or its switch changed: what was got ready will not play."""
-        for key in [key for key in self._prepared if key[0] == subentry_id]:
-            self._prepared.pop(key)[1].cancel()
 
     async def _async_prepare_pieces(
         self, subentry_id: str, config: ChimeConfig, at: time

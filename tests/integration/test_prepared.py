@@ -131,22 +131,3 @@ async def test_a_chime_held_back_does_not_get_ready(
     await advance(hass, freezer, seven())
     assert resolved == []
     assert scheduled(events) == []
-
-
-async def test_a_chime_moved_after_getting_ready_drops_what_it_got(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
-) -> None:
-    """Ready for 07:00, moved to 07:10: nothing is kept for a time gone."""
-    freezer.move_to(local(MONDAY, time(6, 50)))
-    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
-    manager = await set_up(hass, entry)
-    await advance(hass, freezer, seven() - PREPARE_AHEAD)
-    assert list(manager._prepared) == [(MORNING, time(7))]
-
-    await hass.services.async_call(
-        "time",
-        "set_value",
-        {"entity_id": entity_id(hass, entry, "time", "time"), "time": "07:10:00"},
-        blocking=True,
-    )
-    assert manager._prepared == {}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_socket
-from soco import SoCo
+from soco import SoCo, config as soco_config
 from soco.core import soco_reset
 
 from sonos_emulator import DEFAULT_NAMES, Household, audio_clip
@@ -57,9 +57,17 @@ def _reset_soco() -> None:
 
 
 @pytest.fixture
-def emulator_network(socket_enabled: None) -> Iterator[None]:
-    """Let tests reach the emulated speakers, which pytest-socket would block."""
+def emulator_network(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Let tests reach the emulated speakers, which pytest-socket would block.
+
+    SoCo's event listener binds .1 of this process's block, not 127.0.0.1
+    that every worker shares: its stop wakes it with a request to its own
+    address, which another worker's listener would take and never answer.
+    """
     pytest_socket.socket_allow_hosts(EMULATOR_HOSTS, allow_unix_socket=True)
+    monkeypatch.setattr(soco_config, "EVENT_LISTENER_IP", f"{EMULATOR_NET}.1")
     _reset_soco()
     yield
     _reset_soco()

@@ -191,7 +191,7 @@ async def _async_play(call: ServiceCall) -> ServiceResponse:
         trigger="action",
         zone_uids=zone_uids,
         # A message after a chime: the answer says whether it was spoken.
-        message=len(sequence) > call.data.get(ATTR_STRIKES, 1),
+        message=bool(call.data.get(ATTR_MEDIA)) and ATTR_MESSAGE in call.data,
         only_occupied=call.data[ATTR_ONLY_OCCUPIED],
     )
     response: dict[str, Any] = result.as_dict()

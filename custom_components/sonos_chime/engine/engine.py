@@ -135,12 +135,16 @@ class ChimeEngine:
         says why: the chime itself still rings.
         """
         self._refuse_when_stopping()
-        first = _measured(request.sequence[0])
+        # A URL played twice (a clock's strikes) is fetched once.
+        lengths: dict[str, float | None] = {}
+        first = _measured(request.sequence[0], lengths)
         rest: list[ChimeMedia] = []
         unplayed: dict[str, str] = {}
         for piece in request.followed_by:
+            if piece.url in unplayed:
+                continue
             try:
-                rest.append(_measured(piece))
+                rest.append(_measured(piece, lengths))
             except MediaUnavailableError as err:
                 _LOGGER.warning("Left out of the chime: %s", err)
                 unplayed[piece.url] = str(err)
@@ -639,14 +643,17 @@ def _clip_ended(speaker: Speaker, status: str) -> None:
         speaker.fail(Reason.MEDIA_UNPLAYABLE, f"The clip failed: {status}")
 
 
-def _measured(piece: ChimeMedia) -> ChimeMedia:
-    """The piece with its length, read from its URL when not given.
+def _measured(piece: ChimeMedia, lengths: dict[str, float | None]) -> ChimeMedia:
+    """The piece with its length, read from its URL when not given or known.
 
-    Raises MediaUnavailableError for a piece the speakers could not fetch.
+    lengths keeps what was read, by URL. Raises MediaUnavailableError for a
+    piece the speakers could not fetch.
     """
     if piece.duration is not None:
         return piece
-    return replace(piece, duration=probe_duration(piece.url))
+    if piece.url not in lengths:
+        lengths[piece.url] = probe_duration(piece.url)
+    return replace(piece, duration=lengths[piece.url])
 
 
 def _total(pieces: tuple[ChimeMedia, ...]) -> float | None:

@@ -394,6 +394,7 @@ class ClipServer:
                 {"errorCode": "ERROR_API_KEY_VALIDATION_FAILED"}, status=403
             )
         speaker = self.speaker
+        speaker.record("info")
         household = speaker.household
         with household.lock:
             port = household.ws_port
@@ -435,6 +436,7 @@ class ClipServer:
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,))
         await ws.prepare(request)
         self._sockets[ws] = request
+        self.speaker.record("websocket", action="opened")
         try:
             async for message in ws:
                 if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -448,6 +450,7 @@ class ClipServer:
         finally:
             self._sockets.pop(ws, None)
             self._subscribers.discard(ws)
+            self.speaker.record("websocket", action="closed")
         return ws
 
     def _command(

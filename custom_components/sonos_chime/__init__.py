@@ -147,6 +147,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosChimeConfigEntry) -
     # Armed once the switches restored Quiet and the zones switched off.
     manager.async_start()
     entry.async_on_unload(manager.async_stop)
+    entry.async_on_unload(manager.async_close_links)
     entry.async_on_unload(
         hass.async_add_shutdown_job(
             HassJob(manager.async_cut_short, "sonos_chime stop")

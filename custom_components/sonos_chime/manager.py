@@ -520,6 +520,7 @@ class ChimeManager:
         """
         self.engine.stop()
         if not self._chimes:
+            await self.async_close_links()
             return
         started = self.hass.loop.time()
         _, pending = await asyncio.wait(set(self._chimes), timeout=CUT_SHORT_TIMEOUT)
@@ -531,6 +532,11 @@ class ChimeManager:
             else "cut short and put back",
             self.hass.loop.time() - started,
         )
+        await self.async_close_links()
+
+    async def async_close_links(self) -> None:
+        """The clip connections kept open from chime to chime close with us."""
+        await self.hass.async_add_executor_job(self.engine.close)
 
     def _chime(
         self,

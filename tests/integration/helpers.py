@@ -5,7 +5,7 @@ that no test module imports another.
 """
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,13 @@ def state_changing_actions(household: Household) -> list[tuple[str, str]]:
         if event["kind"] == "soap"
         and not str(event["action"]).startswith(READ_ONLY_PREFIXES)
     ]
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Until the speakers report what the test waits for, from their own thread."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.02)
 
 
 def put_in_library(

@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_chime.const import CONF_MODE
 from custom_components.sonos_chime.engine import engine as engine_module
@@ -19,6 +21,7 @@ from .helpers import (
     press_play_now,
     put_in_library,
     set_up,
+    wait_until,
 )
 
 QUEUE = [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}", 180.0) for n in (1, 2)]
@@ -90,6 +93,51 @@ async def test_clips_go_out_on_home_assistants_loop_and_session(
     assert session._loop is hass.loop
     assert session._session is async_get_clientsession(hass)
     assert not session._session.closed
+
+
+def websockets(household: Household, action: str) -> int:
+    """How many clip connections the speakers saw opened, or closed."""
+    return sum(
+        1
+        for speaker in household.speakers
+        for event in speaker.events()
+        if event["kind"] == "websocket" and event["action"] == action
+    )
+
+
+async def test_clip_connections_stay_open_until_unloaded(
+    hass: HomeAssistant, household: Household, loaded_entry: MockConfigEntry
+) -> None:
+    """Kept from chime to chime, as core's Sonos keeps its own; closed with the
+    entry, so nothing is left open on a speaker."""
+    put_in_library(hass, "short.mp3", "chime_short.mp3")
+    household.clear_events()
+
+    await play(hass, media="short.mp3", mode="overlay")
+    opened = websockets(household, "opened")
+    await play(hass, media="short.mp3", mode="overlay")
+
+    assert opened == 2 * len(household.speakers)
+    assert websockets(household, "opened") == opened
+    assert websockets(household, "closed") == 0
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await wait_until(lambda: websockets(household, "closed") == opened)
+
+
+async def test_clip_connections_close_when_home_assistant_stops(
+    hass: HomeAssistant, household: Household, loaded_entry: MockConfigEntry
+) -> None:
+    """Home Assistant stopping closes them too: it unloads no entry."""
+    put_in_library(hass, "short.mp3", "chime_short.mp3")
+    household.clear_events()
+    await play(hass, media="short.mp3", mode="overlay")
+
+    await hass.async_stop()
+
+    await wait_until(
+        lambda: websockets(household, "closed") == websockets(household, "opened")
+    )
+    assert loaded_entry.state is ConfigEntryState.LOADED
 
 
 @pytest.mark.usefixtures("ha_server")

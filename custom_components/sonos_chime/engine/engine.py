@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import aiohttp
+from soco import SoCo
 
 from .errors import (
     BUSY_TIMEOUT,
@@ -47,7 +48,7 @@ from .models import (
 from .overlay import NO_OVERLAY_MODELS, OverlaySession, takes_as_clip
 from .record import make_record, record_groups, record_request
 from .snapshot import PLAYING
-from .topology import first_answer
+from .topology import first_answer, model_name
 from .url_length import probe_duration
 
 _LOGGER = logging.getLogger(__name__)
@@ -93,6 +94,10 @@ class ChimeEngine:
         # Set once the process stops: a chime under way is cut short and put
         # back, a chime not yet started does not start.
         self._stopping = threading.Event()
+        # On the caller's loop the clip connections outlive a chime (overlay.py);
+        # held by the chime that uses them, and by prepare().
+        self._links: OverlaySession | None = None
+        self._links_lock = threading.Lock()
 
     def update_hosts(self, hosts: Iterable[str]) -> None:
         """Hosts to ask next, the ones that answered before first."""
@@ -117,6 +122,48 @@ class ChimeEngine:
         self.update_hosts(zone.host for zone in info.zones)
         self._household_id = info.household_id
         return info
+
+    def prepare(self, request: ChimeRequest) -> None:
+        """Get ready for a chime due soon: nothing a speaker plays is touched.
+
+        The household is read, each target's model learnt, and the clip
+        connections of the zones it may go over the music on opened, to stay
+        open for it. The chime reads the household again at its time: a
+        group changed meanwhile must be chimed on, and put back, as it is
+        then. Anything that fails here is met again, and reported, by the
+        chime itself. A chime under way has its connections open already.
+        """
+        self._refuse_when_stopping()
+        info = self.household()
+        targets, _ = self._targets(info, request)
+        zones = [
+            zone
+            for members in targets
+            for zone in members
+            if zone.uid not in request.exclude_uids
+        ]
+        with _pools(len(zones)) as (each, _):
+            each(_learn_model, zones)
+        if (
+            request.mode is ChimeMode.INTERRUPT
+            or self.clip_loop is None
+            or not self._links_lock.acquire(blocking=False)
+        ):
+            return
+        try:
+            self._kept_links().probe(zones)
+        finally:
+            self._links_lock.release()
+
+    def close(self) -> None:
+        """Close the clip connections kept between chimes.
+
+        Called once the chimes are over (Home Assistant unloads the entry,
+        or stops); a chime after this opens them again.
+        """
+        links, self._links = self._links, None
+        if links is not None:
+            links.close()
 
     def chime(
         self, request: ChimeRequest, on_record: OnRecord | None = None
@@ -181,12 +228,25 @@ class ChimeEngine:
 
     @contextmanager
     def _clips(self, mode: ChimeMode) -> Iterator[OverlaySession | None]:
-        """A clip session when the chime may go over the music."""
+        """A clip session when the chime may go over the music.
+
+        On the caller's loop, the one kept open; standing alone, one of its
+        own for this chime.
+        """
         if mode is ChimeMode.INTERRUPT:
             yield None
-            return
-        with OverlaySession(self.clip_loop, self.clip_session) as session:
-            yield session
+        elif self.clip_loop is None:
+            with OverlaySession(None, self.clip_session) as session:
+                yield session
+        else:
+            with self._links_lock:
+                yield self._kept_links()
+
+    def _kept_links(self) -> OverlaySession:
+        """The clip session kept on the caller's loop (its lock held)."""
+        if self._links is None:
+            self._links = OverlaySession(self.clip_loop, self.clip_session)
+        return self._links
 
     def _recover(self, record: Mapping[str, Any]) -> ChimeResult:
         started_at = datetime.now(UTC)
@@ -422,6 +482,11 @@ def household_lock(household_id: str) -> threading.Lock:
     """The lock any engine holds while it chimes on this household."""
     with _REGISTRY:
         return _HOUSEHOLD_LOCKS.setdefault(household_id, threading.Lock())
+
+
+def _learn_model(zone: Zone) -> None:
+    """Read the zone's model once, ahead: SoCo keeps it for the chime."""
+    model_name(SoCo(zone.host))
 
 
 def _left_out(zone: Zone) -> ZoneResult:

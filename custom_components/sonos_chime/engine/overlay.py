@@ -11,8 +11,10 @@ the connection that sends commands.)
 The engine blocks and sonos-websocket is asyncio: an OverlaySession runs the
 clips on the event loop it is handed, with the client session it is handed
 (Home Assistant's own, inside Home Assistant), from the engine's worker
-thread. Standing alone, it runs an event loop in a thread of its own, and a
-session of its own, for the length of one chime.
+thread. There it lives as long as the engine, and its connections stay open
+from chime to chime, as core's Sonos keeps its websocket to every speaker:
+a chime then loads its clips at once. Standing alone, it runs an event loop
+in a thread of its own, and a session of its own, for the length of one chime.
 """
 
 from __future__ import annotations
@@ -178,6 +180,7 @@ class OverlaySession:
         """
         if self._session is None:  # probe() opens it first
             return False
+        self.locked.discard(zone.uid)
         try:
             async with (
                 asyncio.timeout(CONNECT_TIMEOUT),
@@ -202,7 +205,18 @@ class OverlaySession:
         return isinstance(capabilities, list) and "AUDIO_CLIP" in capabilities
 
     async def _probe(self, zone: Zone) -> bool:
-        """The speaker states clips, and its clip events are subscribed."""
+        """The speaker states clips, and its clip events are subscribed.
+
+        A speaker still connected and subscribed from an earlier chime is
+        asked nothing: its events still come. One whose connection went
+        away (a restart, a new address) is connected again.
+        """
+        if (known := self._clips.get(zone.uid)) is not None:
+            if known.zone.host == zone.host and _listening(known):
+                known.zone = zone  # a renamed zone keeps its connections
+                return True
+            del self._clips[zone.uid]
+            await _close_clip(known)
         if not await self._states_clips(zone):
             return False
         clip = Clip(
@@ -213,8 +227,10 @@ class OverlaySession:
         self._clips[zone.uid] = clip
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
-                header, body = await clip.events.send_command(
-                    _command("subscribe", zone)
+                # Both connected now: the chime's first command only loads.
+                (header, body), _ = await asyncio.gather(
+                    clip.events.send_command(_command("subscribe", zone)),
+                    clip.commands.connect(),
                 )
         except _ERRORS as err:
             _LOGGER.debug("No clips on %s: %s", zone.name, err)
@@ -222,7 +238,9 @@ class OverlaySession:
         if not header.get("success"):
             _LOGGER.debug("No clips on %s: %s", zone.name, body.get("errorCode"))
             return False
-        clip.reader = asyncio.create_task(self._read(clip))
+        clip.reader = asyncio.create_task(
+            self._read(clip), name=f"sonos_chime clip events of {zone.name}"
+        )
         return True
 
     def _websocket(self, zone: Zone) -> SonosWebsocket:
@@ -274,6 +292,7 @@ class OverlaySession:
     def _forget(clip: Clip) -> None:
         """Ready for the next piece: the last clip's end no longer counts."""
         clip.clip_id = clip.status = clip.error = None
+        clip.seen.clear()
         clip.ended = asyncio.Event()
         if clip.reader is None or clip.reader.done():
             clip.ended.set()  # no events will come to say it ended
@@ -339,16 +358,33 @@ class OverlaySession:
             _LOGGER.debug("Could not dismiss %s's clip: %s", clip.zone.name, err)
 
     async def _close_all(self) -> None:
-        for clip in self._clips.values():
-            if clip.reader is not None:
-                clip.reader.cancel()
-            for websocket in (clip.commands, clip.events):
-                try:
-                    await websocket.close()
-                except _ERRORS:
-                    _LOGGER.debug("Closing %s's websocket failed", clip.zone.name)
+        clips, self._clips = list(self._clips.values()), {}
+        await asyncio.gather(*(_close_clip(clip) for clip in clips))
         if self._session is not None and self._own_session:
             await self._session.close()
+
+
+def _listening(clip: Clip) -> bool:
+    """Whether the clip's speaker is still connected and its events still read."""
+    events = clip.events.ws
+    return (
+        clip.reader is not None
+        and not clip.reader.done()
+        and events is not None
+        and not events.closed
+    )
+
+
+async def _close_clip(clip: Clip) -> None:
+    """Stop reading the speaker's events and close both its connections."""
+    if clip.reader is not None:
+        clip.reader.cancel()
+        await asyncio.gather(clip.reader, return_exceptions=True)
+    for websocket in (clip.commands, clip.events):
+        try:
+            await websocket.close()
+        except _ERRORS:
+            _LOGGER.debug("Closing %s's websocket failed", clip.zone.name)
 
 
 def _command(name: str, zone: Zone) -> dict[str, str]:

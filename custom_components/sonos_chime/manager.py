@@ -12,7 +12,7 @@ the dispatcher signal signal_chime_updated.
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, Final, Literal
 
 from homeassistant.config_entries import ConfigSubentry
@@ -23,9 +23,8 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from .chime_config import ChimeConfig, HouseholdConfig
-from .clock import clock_ring
+from .chime_pieces import ChimePieces, async_chime_pieces
 from .const import (
-    CLOCK_OFF,
     CONF_ENABLED,
     CONF_TIME,
     DOMAIN,
@@ -36,6 +35,7 @@ from .const import (
 from .data import SonosChimeConfigEntry
 from .engine import (
     ChimeEngine,
+    ChimeError,
     ChimeRequest,
     ChimeResult,
     HouseholdInfo,
@@ -45,7 +45,6 @@ from .engine import (
 from .guard import async_get_guard
 from .helpers import async_reason_words, translate_chime_errors
 from .issues import HouseholdRepairs
-from .media_resolver import ENGINE_GONE, async_resolve_media, async_resolve_message
 from .occupancy import async_unoccupied
 from .quiet_hours import QuietHours
 from .recovery import ChimeRecordStore
@@ -66,6 +65,11 @@ class _Outcome:
 
 # Within Home Assistant's first stop stage (20 s): a restore takes seconds.
 CUT_SHORT_TIMEOUT: Final = 15.0
+# A scheduled chime's pieces are got ready this long before its time.
+PREPARE_AHEAD: Final = timedelta(seconds=30)
+
+# A scheduled chime's pieces, getting ready for the settings it had then.
+type Prepared = tuple[ChimeConfig, asyncio.Task[ChimePieces]]
 
 
 def signal_chime_updated(entry_id: str, chime_id: str) -> SignalType[()]:
@@ -92,7 +96,15 @@ class ChimeManager:
         # The household's device, which zone and chime devices hang from.
         self.household_device_id: str | None = None
         self.config = HouseholdConfig(hass, entry, household)
-        self.schedules = HouseholdSchedules(hass, entry, self._async_scheduled)
+        self.schedules = HouseholdSchedules(
+            hass,
+            entry,
+            self._async_scheduled,
+            prepare=self._async_prepare,
+            lead=PREPARE_AHEAD,
+        )
+        # Pieces got ready ahead, by chime and time of day.
+        self._prepared: dict[tuple[str, time], Prepared] = {}
         # What the chime under way will restore, kept where a crash cannot reach.
         self.records = ChimeRecordStore(hass, entry.entry_id)
         self.repairs = HouseholdRepairs(hass, entry)
@@ -254,6 +266,7 @@ class ChimeManager:
                     "until": f"{config.clock_until:%H:%M}",
                 },
             )
+        self._async_drop_prepared(subentry_id)
         self.config.async_persist(subentry_id, CONF_TIME, at.isoformat())
         if (config := self.chime_config(subentry_id)) is not None:
             self.schedules.async_move(subentry_id, config)
@@ -265,6 +278,7 @@ class ChimeManager:
         self.config.async_persist(subentry_id, CONF_ENABLED, enabled)
         if not enabled:
             self.schedules.async_disarm(subentry_id)
+            self._async_drop_prepared(subentry_id)
         elif (config := self.chime_config(subentry_id)) is not None:
             self.schedules.async_arm(subentry_id, config)
         self._async_updated(subentry_id)
@@ -280,17 +294,78 @@ class ChimeManager:
         # The schedule is armed for its next play already.
         self._async_updated(subentry_id)
 
+    @callback
+    def _async_prepare(self, subentry_id: str, at: time, when: datetime) -> None:
+        """Its time is near: get the chime's pieces ready, unless it will be held.
+
+        A task of its own: the chime waits for it at its time, and goes on
+        without it if it failed.
+        """
+        config = self.chime_config(subentry_id)
+        if config is None or self._held(config, when):
+            return
+        task = self.entry.async_create_task(
+            self.hass,
+            self._async_prepare_pieces(subentry_id, config, at),
+            f"{DOMAIN} getting chime {subentry_id} ready",
+        )
+        self._prepared[(subentry_id, at)] = (config, task)
+
+    @callback
+    def _async_drop_prepared(self, subentry_id: str) -> None:
+        """Its times or its switch changed: what was got ready will not play."""
+        for key in [key for key in self._prepared if key[0] == subentry_id]:
+            self._prepared.pop(key)[1].cancel()
+
+    async def _async_prepare_pieces(
+        self, subentry_id: str, config: ChimeConfig, at: time
+    ) -> ChimePieces:
+        """Its pieces, and the speakers ready for them (engine.prepare)."""
+        targets = self._chime_targets(config)  # no speech for a chime going nowhere
+        ready = await async_chime_pieces(
+            self.hass, self.repairs, subentry_id, config, at, measure=True
+        )
+        speakers = ChimeRequest(
+            media_url=ready.pieces[0].url, zone_uids=tuple(targets), mode=config.mode
+        )
+        try:
+            await self.hass.async_add_executor_job(self.engine.prepare, speakers)
+        except (ChimeError, OSError) as err:  # the chime meets it again
+            LOGGER.debug("Speakers not got ready for %s: %s", config.name, err)
+        return ready
+
+    def _held(self, config: ChimeConfig, when: datetime) -> bool:
+        """Whether a scheduled play at that moment would be held back."""
+        window = self.quiet_hours
+        return (
+            self._quiet
+            or not config.enabled
+            or (
+                window is not None
+                and window.active(when)
+                and config.quiet_hours == QUIET_HOLD
+            )
+        )
+
     async def _async_play_scheduled(self, subentry_id: str, at: time) -> None:
         """Nobody waits for a scheduled chime: report trouble in the log."""
+        prepared = self._prepared.pop((subentry_id, at), None)
         try:
-            await self.async_play_chime(subentry_id, trigger="schedule", at=at)
+            await self.async_play_chime(
+                subentry_id, trigger="schedule", at=at, prepared=prepared
+            )
         except HomeAssistantError as err:
             subentry = self.entry.subentries.get(subentry_id)
             title = subentry.title if subentry else subentry_id
             LOGGER.warning("Scheduled chime %s did not play: %s", title, err)
 
     async def async_play_chime(
-        self, subentry_id: str, *, trigger: Trigger, at: time | None = None
+        self,
+        subentry_id: str,
+        *,
+        trigger: Trigger,
+        at: time | None = None,
+        prepared: Prepared | None = None,
     ) -> ChimeResult | None:
         """Play a chime subentry on its zones.
 
@@ -328,7 +403,12 @@ class ChimeManager:
             window = None  # Play now plays as the chime is, at any hour
         try:
             return await self._async_play_config(
-                subentry_id, config, trigger, window, at or dt_util.now().time()
+                subentry_id,
+                config,
+                trigger,
+                window,
+                at or dt_util.now().time(),
+                prepared=prepared,
             )
         except HomeAssistantError as err:
             if err.translation_key != "chime_failed_on_every_zone":
@@ -336,34 +416,8 @@ class ChimeManager:
                 self._async_record_refusal(subentry_id, trigger, err)
             raise
 
-    async def _async_play_config(
-        self,
-        subentry_id: str,
-        config: ChimeConfig,
-        trigger: Trigger,
-        quiet: QuietHours | None,
-        at: time,
-    ) -> ChimeResult:
-        """The chime's media (its message if it can be spoken) on its zones.
-
-        A clock rings at once what is due at that time: a Westminster tune,
-        then its media once per hour struck.
-        """
-        try:
-            media = await async_resolve_media(self.hass, config.media)
-        except ServiceValidationError as err:
-            if err.translation_key == "media_not_found":
-                self.repairs.async_media_issue(subentry_id, config, missing=True)
-            raise
-        self.repairs.async_media_issue(subentry_id, config, missing=False)
-        pieces = [media.as_chime_media()]
-        if config.clock != CLOCK_OFF:
-            ring = clock_ring(config.clock, at)
-            pieces *= ring.strikes
-            if ring.tune is not None:
-                tune = await async_resolve_media(self.hass, ring.tune)
-                pieces.insert(0, tune.as_chime_media())
-
+    def _chime_targets(self, config: ChimeConfig) -> list[str]:
+        """The uids the chime plays on now; refused when none of them chimes."""
         chime_zones = {zone.uid for zone in self.chime_zones()}
         if config.zone_uids:
             targets = [uid for uid in config.zone_uids if uid in chime_zones]
@@ -375,24 +429,32 @@ class ChimeManager:
                 translation_key="no_chime_zones",
                 translation_placeholders={"chime": config.name},
             )
-        # After every other check: text-to-speech starts speaking once asked.
-        # A message that cannot be spoken leaves the chime ringing alone.
-        message_error: str | None = None
-        if config.message is not None:
-            engine_gone = False
-            try:
-                message = await async_resolve_message(
-                    self.hass, config.message, config.tts_engine
-                )
-            except HomeAssistantError as err:
-                message_error = str(err)
-                engine_gone = err.translation_key in ENGINE_GONE
-                LOGGER.warning(
-                    "Chime %s plays without its message: %s", config.name, err
-                )
-            else:
-                pieces.append(message.as_chime_media())
-            self.repairs.async_message_issue(subentry_id, config, missing=engine_gone)
+        return targets
+
+    async def _async_play_config(
+        self,
+        subentry_id: str,
+        config: ChimeConfig,
+        trigger: Trigger,
+        quiet: QuietHours | None,
+        at: time,
+        *,
+        prepared: Prepared | None = None,
+    ) -> ChimeResult:
+        """The chime's pieces (chime_pieces.py) on its zones.
+
+        Pieces got ready ahead for these very settings are played as they
+        are; any trouble getting them ready is met again now, and reported
+        as it would have been without.
+        """
+        targets = self._chime_targets(config)
+        ready = await _async_ready(prepared, config)
+        if ready is None:
+            ready = await async_chime_pieces(
+                self.hass, self.repairs, subentry_id, config, at
+            )
+        pieces = ready.pieces
+        message_error = ready.message_error
 
         request = ChimeRequest(
             media_url=pieces[0].url,
@@ -627,6 +689,23 @@ class ChimeManager:
         )
         if chime_id is not None and chime is not None:
             self._async_updated(chime_id)
+
+
+async def _async_ready(
+    prepared: Prepared | None, config: ChimeConfig
+) -> ChimePieces | None:
+    """The pieces got ready ahead, if for these settings and they could be."""
+    if prepared is None:
+        return None
+    settings, task = prepared
+    if settings != config:
+        task.cancel()
+        return None
+    try:
+        return await asyncio.shield(task)
+    except (HomeAssistantError, ChimeError, OSError) as err:
+        LOGGER.debug("%s was not got ready ahead (%s): now", config.name, err)
+        return None
 
 
 def _said_unoccupied(result: ChimeResult, uids: frozenset[str]) -> None:

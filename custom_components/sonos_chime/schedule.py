@@ -21,6 +21,9 @@ in a Store): a clock turned back after a restart (a clock restored from its
 last saved time before it synchronises) shows the time again, and the chime
 still plays once that date.
 
+A schedule may also call a second action a lead time before each play (at
+once when the play is nearer than that), so that the chime gets ready for it.
+
 The schedule knows nothing of Sonos, nor of a chime being disabled or the
 household being quiet: the action checks that when it is called.
 """
@@ -164,6 +167,8 @@ class ChimeSchedule:
         played_on: date | None = None,
         on_played: Callable[[date], None] | None = None,
         skip_jumped: bool = False,
+        prepare: Callable[[datetime], None] | None = None,
+        lead: timedelta = timedelta(0),
     ) -> None:
         """Keep the chime; nothing is armed before async_start.
 
@@ -171,6 +176,10 @@ class ChimeSchedule:
         told before a restart. skip_jumped: a clock's, not rung when skipped.
         """
         self._skip_jumped = skip_jumped
+        # A @callback told the local time of the next play, lead before it.
+        self._prepare = prepare
+        self._lead = lead
+        self._unsub_prepare: CALLBACK_TYPE | None = None
         self._hass = hass
         self._at = _wall_time(at)
         self._days = _weekday_numbers(weekdays)
@@ -211,6 +220,9 @@ class ChimeSchedule:
         if self._unsub_timer is not None:
             self._unsub_timer()
             self._unsub_timer = None
+        if self._unsub_prepare is not None:
+            self._unsub_prepare()
+            self._unsub_prepare = None
 
     @callback
     def async_update(
@@ -254,10 +266,27 @@ class ChimeSchedule:
             self._last_day,
             skip_jumped=self._skip_jumped,
         )
-        if self._fire is not None:
-            self._unsub_timer = async_track_point_in_utc_time(
-                self._hass, self._async_fired, self._fire.when
+        if self._fire is None:
+            return
+        self._unsub_timer = async_track_point_in_utc_time(
+            self._hass, self._async_fired, self._fire.when
+        )
+        if self._prepare is None:
+            return
+        ahead = self._fire.when - self._lead
+        if ahead.timestamp() > now.timestamp():
+            self._unsub_prepare = async_track_point_in_utc_time(
+                self._hass, self._async_prepare, ahead
             )
+        else:
+            self._async_prepare(now)
+
+    @callback
+    def _async_prepare(self, _point: datetime) -> None:
+        """The next play is a lead time away, or nearer: get ready for it."""
+        self._unsub_prepare = None
+        if self._prepare is not None and self._fire is not None:
+            self._prepare(dt_util.as_local(self._fire.when))
 
     @callback
     def _async_fired(self, point: datetime) -> None:
@@ -270,6 +299,9 @@ class ChimeSchedule:
         fire, self._fire, self._unsub_timer = self._fire, None, None
         if fire is None:
             return
+        if self._unsub_prepare is not None:  # a timer late enough to overtake it
+            self._unsub_prepare()
+            self._unsub_prepare = None
         self._last_day = fire.day
         # From now, not from the firing: a clock that leapt ahead does not
         # replay every chime it leapt over.
@@ -322,12 +354,19 @@ class HouseholdSchedules:
         hass: HomeAssistant,
         entry: SonosChimeConfigEntry,
         action: Callable[[str, time, datetime], None],
+        *,
+        prepare: Callable[[str, time, datetime], None] | None = None,
+        lead: timedelta = timedelta(0),
     ) -> None:
         """Call action, a @callback, when a chime is due.
 
         It gets the chime's subentry id, the time of day that is due (a
         clock rings what that time calls for), and the local time it fired.
+        prepare, also a @callback, gets the same lead before each play, with
+        the local time the play is due.
         """
+        self._prepare = prepare
+        self._lead = lead
         self._hass = hass
         self._entry = entry
         self._action = action
@@ -371,6 +410,10 @@ class HouseholdSchedules:
                     played_on=self._played_on(chime_id, at),
                     on_played=partial(self._async_played, chime_id, at),
                     skip_jumped=config.clock != CLOCK_OFF,
+                    prepare=None
+                    if self._prepare is None
+                    else partial(self._prepare, chime_id, at),
+                    lead=self._lead,
                 )
         except (TypeError, ValueError) as err:
             LOGGER.error("Chime %s cannot be scheduled: %s", config.name, err)

@@ -75,10 +75,13 @@ def state_changing_actions(household: Household) -> list[tuple[str, str]]:
     ]
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Until the speakers report what the test waits for, from their own thread."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
+async def wait_until(predicate: Callable[[], bool]) -> None:
+    """Until the speakers report what the test waits for, within five seconds.
+
+    They report from their own threads: there is nothing to await but time.
+    """
+    async with asyncio.timeout(5.0):
+        while not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
 
@@ -211,8 +214,21 @@ async def assert_error_translated(
 
 # The speakers, SoCo and the engine keep real time: they measure how long a
 # chime plays. Home Assistant's clock is the frozen one the schedules follow.
+# Clips (engine.overlay) run on Home Assistant's loop: their timeouts are set
+# on its clock, which a frozen loop must be able to compare them with.
 REAL_TIME = [
-    "custom_components.sonos_chime.engine",
+    *(
+        f"custom_components.sonos_chime.engine.{module}"
+        for module in (
+            "audio_length",
+            "engine",
+            "group",
+            "record",
+            "snapshot",
+            "topology",
+            "url_length",
+        )
+    ),
     "sonos_emulator",
     "soco",
     "urllib3",

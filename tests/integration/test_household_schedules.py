@@ -329,12 +329,13 @@ async def test_unload_and_reload_leave_no_listener(
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    # One timer per chime and the periodic look for missing files.
-    assert len(active_timers(hass) - timers_before) == 3
+    # Two timers per chime (its play, and getting ready for it) and the
+    # periodic look for missing files.
+    assert len(active_timers(hass) - timers_before) == 5
     for _ in range(2):
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
-        assert len(active_timers(hass) - timers_before) == 3
+        assert len(active_timers(hass) - timers_before) == 5
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

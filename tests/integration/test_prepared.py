@@ -1,0 +1,191 @@
+"""Scheduled chimes get ready before their time, so that at the instant only
+the pause, or the clip, remains; one that could not get ready still plays.
+"""
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+
+from custom_components.sonos_chime import chime_pieces
+from custom_components.sonos_chime.const import CONF_MODE, DOMAIN
+from custom_components.sonos_chime.manager import PREPARE_AHEAD
+from sonos_emulator import Household
+
+from .helpers import (
+    MONDAY,
+    MORNING,
+    REAL_TIME,
+    advance,
+    chime_events,
+    chime_subentry,
+    entity_id,
+    household_entry,
+    local,
+    put_in_library,
+    scheduled,
+    set_up,
+)
+
+pytestmark = [
+    pytest.mark.freeze_time("2026-01-05 12:00:00", ignore=REAL_TIME),
+    pytest.mark.usefixtures("ha_server"),
+]
+
+MESSAGE = "Good morning"
+
+
+def seven() -> datetime:
+    """Monday 07:00 in the instance's time zone, the chime's time."""
+    return local(MONDAY, time(7))
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, name: str, calls: list[datetime]) -> None:
+    """Note Home Assistant's time at each call of chime_pieces' name."""
+    original = getattr(chime_pieces, name)
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(dt_util.now())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(chime_pieces, name, noted)
+
+
+@pytest.mark.usefixtures("demo_tts")
+async def test_a_message_is_spoken_and_measured_before_its_time(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 06:59:30 the message is spoken and measured; at 07:00 it just plays."""
+    spoken: list[datetime] = []
+    measured: list[datetime] = []
+    spy(monkeypatch, "async_resolve_message", spoken)
+    spy(monkeypatch, "probe_duration", measured)
+    freezer.move_to(local(MONDAY, time(6, 50)))
+    morning = chime_subentry(message=MESSAGE, tts_engine="demo")
+    await set_up(hass, household_entry(household, all_zones=True, subentries=[morning]))
+    events = chime_events(hass)
+
+    ahead = seven() - PREPARE_AHEAD
+    await advance(hass, freezer, ahead - timedelta(seconds=1))
+    assert spoken == []
+    await advance(hass, freezer, ahead)
+    assert spoken == [ahead]
+    # Read from the file text-to-speech wrote, or fetched when not yet written.
+    assert set(measured) <= {ahead}
+    done_ahead = (list(spoken), list(measured))
+
+    await advance(hass, freezer, seven())
+    [event] = scheduled(events)
+    assert event.data["message"] == {"spoken": True, "error": None}
+    assert {zone["outcome"] for zone in event.data["zones"].values()} == {"chimed"}
+    assert (spoken, measured) == done_ahead  # nothing more at 07:00
+
+
+async def test_a_chime_that_could_not_get_ready_still_plays_at_its_time(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """Its file is missing at 06:59:30 and back by 07:00: it plays, as it would have."""
+    freezer.move_to(local(MONDAY, time(6, 50)))
+    morning = chime_subentry(media="later.mp3")
+    entry = household_entry(household, all_zones=True, subentries=[morning])
+    await set_up(hass, entry)
+    events = chime_events(hass)
+
+    await advance(hass, freezer, seven() - PREPARE_AHEAD)
+    issue_id = f"missing_media_{MORNING}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    # The periodic look for missing files is done too: it found none either.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    put_in_library(hass, "later.mp3")
+
+    await advance(hass, freezer, seven())
+    [event] = scheduled(events)
+    assert {zone["outcome"] for zone in event.data["zones"].values()} == {"chimed"}
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_chime_held_back_does_not_get_ready(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With Quiet on, nothing is resolved for a chime that will not play."""
+    resolved: list[datetime] = []
+    spy(monkeypatch, "async_resolve_media", resolved)
+    freezer.move_to(local(MONDAY, time(6, 50)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    await set_up(hass, entry)
+    await hass.services.async_call(
+        "switch",
+        "turn_on",
+        {"entity_id": entity_id(hass, entry, "switch", "quiet")},
+        blocking=True,
+    )
+    events = chime_events(hass)
+
+    await advance(hass, freezer, seven() - PREPARE_AHEAD)
+    await advance(hass, freezer, seven())
+    assert resolved == []
+    assert scheduled(events) == []
+
+
+async def test_a_chime_moved_after_getting_ready_drops_what_it_got(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """Ready for 07:00, moved to 07:10: nothing is kept for a time gone."""
+    freezer.move_to(local(MONDAY, time(6, 50)))
+    entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
+    manager = await set_up(hass, entry)
+    await advance(hass, freezer, seven() - PREPARE_AHEAD)
+    assert list(manager._prepared) == [(MORNING, time(7))]
+
+    await hass.services.async_call(
+        "time",
+        "set_value",
+        {"entity_id": entity_id(hass, entry, "time", "time"), "time": "07:10:00"},
+        blocking=True,
+    )
+    assert manager._prepared == {}
+
+
+async def test_the_speakers_get_ready_too(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """A chime over the music has its clip connections open before its time,
+    and at its time only loads its clips."""
+    freezer.move_to(local(MONDAY, time(6, 50)))
+    morning = chime_subentry()
+    morning["data"][CONF_MODE] = "overlay"
+    await set_up(hass, household_entry(household, all_zones=True, subentries=[morning]))
+    events = chime_events(hass)
+    household.clear_events()
+
+    await advance(hass, freezer, seven() - PREPARE_AHEAD)
+    opened = websockets_opened(household)
+    assert opened == 2 * len(household.speakers)
+    assert [
+        e for s in household.speakers for e in s.events() if e["kind"] == "clip"
+    ] == []
+
+    await advance(hass, freezer, seven())
+    [event] = scheduled(events)
+    assert {zone["way"] for zone in event.data["zones"].values()} == {"overlay"}
+    assert websockets_opened(household) == opened
+
+
+def websockets_opened(household: Household) -> int:
+    """Clip connections the speakers saw opened."""
+    return sum(
+        1
+        for speaker in household.speakers
+        for event in speaker.events()
+        if event["kind"] == "websocket" and event["action"] == "opened"
+    )

@@ -21,7 +21,15 @@ from custom_components.sonos_chime.engine import (
 )
 from sonos_emulator import Household, Speaker
 
-from .conftest import PROFILES, QUEUE, changes, played_uris, settled, wait_for
+from .conftest import (
+    PROFILES,
+    QUEUE,
+    changes,
+    played_uris,
+    settled,
+    soap_actions,
+    wait_for,
+)
 
 NAMES = ("Kitchen", "Living Room", "Office", "Den", "Chicken Coop")
 
@@ -503,3 +511,36 @@ def test_a_chime_cut_short_by_an_announcement_says_so(
     assert zone(result, "Chicken Coop").reason is Reason.CLIP_CUT_SHORT
     assert clips(coop)[:2] == ["ACTIVE", "INTERRUPTED"]
     assert coop.state()["transport_state"] == "PLAYING"
+
+
+RESTORE_READS = frozenset(
+    {
+        "GetBass",
+        "GetTreble",
+        "GetLoudness",
+        "GetOutputFixed",
+        "GetTransportSettings",
+        "GetCrossfadeMode",
+        "GetPositionInfo",
+    }
+)
+
+
+def test_a_clip_waits_for_no_read_only_a_restore_needs(
+    household_factory: Callable[..., Household], engine_for, media_server
+) -> None:
+    """Level, source and model choose the way; EQ, play mode and position are
+    read only where the chime pauses, still before the pause."""
+    household = household_factory(names=NAMES)
+    household["Chicken Coop"].set_audio_clip("unsupported")
+    at_work(household)
+
+    result = engine_for(household).chime(
+        ChimeRequest(media_server.url("chime_short.mp3"), mode=ChimeMode.OVERLAY)
+    )
+
+    assert zone(result, "Kitchen").way is ChimeMode.OVERLAY
+    assert zone(result, "Chicken Coop").way is ChimeMode.INTERRUPT
+    assert not RESTORE_READS & set(soap_actions(household["Kitchen"]))
+    coop = soap_actions(household["Chicken Coop"])
+    assert set(coop[: coop.index("Pause")]) >= RESTORE_READS

@@ -339,6 +339,17 @@ class ChimeEngine:
                 if clips is not None:
                     overlaid = _overlaid(groups, clips, request, pieces)
                     pausing = [group for group in groups if group not in overlaid]
+                    # What only a restore needs, where one will be: a clip
+                    # waits for none of it. Still before any group pauses.
+                    together(
+                        [
+                            *(
+                                partial(g.capture_rendering, s)
+                                for g, s in _pairs(pausing)
+                            ),
+                            *(group.record_transport for group in pausing),
+                        ]
+                    )
                 for group in pausing:
                     group.chimed_by(ChimeMode.INTERRUPT)
                 self._refuse_when_stopping()
@@ -583,8 +594,8 @@ def _overlaid(
         group
         for group in groups
         if group.active
-        and group.transport is not None
-        and all(s.rendering is not None for s in group.speakers)
+        and group.source is not None
+        and all(s.level is not None for s in group.speakers)
     ]
     if unfit := [piece.url for piece in pieces if not takes_as_clip(piece.url)]:
         for group in live:
@@ -606,9 +617,9 @@ def _overlaid(
             )
         elif (
             request.mode is ChimeMode.AUTO
-            and group.transport is not None
-            and group.transport.resumable
-            and any(s.rendering and s.rendering.mute for s in hearing(group))
+            and group.source is not None
+            and group.source.resumable
+            and any(s.level and s.level.mute for s in hearing(group))
         ):
             # A session UPnP cannot load back (an app's, a cloud queue) keeps
             # its music under a clip instead: a pause would end it for good.
@@ -650,13 +661,13 @@ class _ClipChime:
         """
         volumes = {
             speaker.zone.uid: self.request.volume_for(
-                speaker.zone.uid, speaker.rendering.volume
+                speaker.zone.uid, speaker.level.volume
             )
             for group in self.groups
             for speaker in group.speakers
             if speaker.zone.uid not in self.request.exclude_uids
             and speaker.result.outcome is not Outcome.FAILED
-            and speaker.rendering is not None  # overlaid groups were all read
+            and speaker.level is not None  # overlaid groups were all read
         }
         before = time.monotonic()
         errors = self.clips.start(volumes, piece.url)
@@ -685,7 +696,7 @@ class _ClipChime:
         statuses = self.clips.wait(bound + START_TIMEOUT, stop)
         stopped = stop.is_set()
         for group in self.groups:
-            playing = group.transport is not None and group.transport.state == PLAYING
+            playing = group.source is not None and group.source.state == PLAYING
             for speaker in group.speakers:
                 speaker.resumed(playing)
                 status = statuses.get(speaker.zone.uid)

@@ -35,13 +35,15 @@ from .snapshot import (
     PLAYING,
     SEEKABLE,
     TRANSITIONING,
+    Level,
     Rendering,
+    Source,
     Transport,
     set_field,
     start_playing,
     wait_settled,
 )
-from .sources import INPUTS, SourceKind, classify
+from .sources import INPUTS, SourceKind
 from .topology import SPEAKER_ERRORS, model_name, upnp_refused
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,6 +76,8 @@ class Speaker:
     zone: Zone
     soco: SoCo
     result: ZoneResult
+    # Read first; the rest of its rendering only where the chime pauses.
+    level: Level | None = None
     rendering: Rendering | None = None
     # The model its device description names, read where a clip may go.
     model: str | None = None
@@ -202,6 +206,8 @@ class GroupChime:
     coordinator: Speaker
     members: list[Speaker]
     request: ChimeRequest
+    # Read first; where the source is and how it plays only if it pauses.
+    source: Source | None = None
     transport: Transport | None = None
     paused: bool = False
     loaded: bool = False
@@ -249,8 +255,14 @@ class GroupChime:
 
     # Phase 1: coordinator transport.
     def inspect(self) -> None:
-        """Settle and decide whether to chime; every read here costs no silence."""
+        """Settle and decide whether to chime; every read here costs no silence.
+
+        A chime that will pause reads the whole transport at once; one that
+        may go over the music first only what chooses the way.
+        """
         self._guard("snapshot", self._inspect)
+        if self.request.mode is ChimeMode.INTERRUPT:
+            self.record_transport()
 
     def _inspect(self) -> None:
         start = time.monotonic()
@@ -260,17 +272,30 @@ class GroupChime:
             self._end(Outcome.SKIPPED, Reason.TRANSITIONING, "Zone did not settle")
             return
         media = device.avTransport.GetMediaInfo([("InstanceID", 0)])
-        uri, metadata = media["CurrentURI"], media["CurrentURIMetaData"]
-        kind = classify(uri)
-        if kind in INPUTS and self.request.tv is TvMode.SKIP:
+        source = Source(state, media["CurrentURI"], media["CurrentURIMetaData"])
+        if source.kind in INPUTS and self.request.tv is TvMode.SKIP:
             reason = (
-                Reason.TV_SOURCE if kind is SourceKind.TV else Reason.LINE_IN_SOURCE
+                Reason.TV_SOURCE
+                if source.kind is SourceKind.TV
+                else Reason.LINE_IN_SOURCE
             )
-            self._end(Outcome.SKIPPED, reason, f"Zone plays its {kind} input")
+            self._end(Outcome.SKIPPED, reason, f"Zone plays its {source.kind} input")
             return
-        settings = (device.play_mode, bool(device.cross_fade))
-        self.transport = Transport.capture(device, state, (uri, metadata), settings)
+        self.source = source
         self.wait["snapshot"] = time.monotonic() - start
+
+    def record_transport(self) -> None:
+        """Where the source is and how it plays: a group about to pause."""
+        if self.active and self.source is not None and self.transport is None:
+            self._guard("snapshot", self._record_transport)
+
+    def _record_transport(self) -> None:
+        start = time.monotonic()
+        if self.source is not None:
+            self.transport = Transport.capture(self.coordinator.soco, self.source)
+        self.wait["snapshot"] = self.wait.get("snapshot", 0.0) + (
+            time.monotonic() - start
+        )
 
     def reclaim(self) -> None:
         """After a crash: whether this group still shows the chime's mark."""
@@ -320,19 +345,35 @@ class GroupChime:
 
     # Rendering, per speaker (run concurrently by the engine).
     def capture_speaker(self, speaker: Speaker) -> None:
-        """Record output settings before anything pauses: reads cost no silence."""
+        """Record output settings before anything pauses: reads cost no silence.
+
+        As inspect: all of them for a chime that will pause, else first its
+        level and model, which choose the way.
+        """
         start = time.monotonic()
         try:
-            speaker.rendering = Rendering.capture(speaker.soco)
+            speaker.level = Level.capture(speaker.soco)
         except Exception as err:  # isolation per speaker
             reason, detail = describe(err, speaker.zone.host)
             speaker.fail(reason, f"snapshot: {detail}")
-        if (
-            speaker.rendering is not None
-            and self.request.mode is not ChimeMode.INTERRUPT
-        ):
-            speaker.model = model_name(speaker.soco)
         speaker.result.timings["snapshot"] = time.monotonic() - start
+        if self.request.mode is ChimeMode.INTERRUPT:
+            self.capture_rendering(speaker)
+        elif speaker.level is not None:
+            speaker.model = model_name(speaker.soco)
+
+    def capture_rendering(self, speaker: Speaker) -> None:
+        """The rest of a speaker's settings, a restore's: its group will pause."""
+        if not self.active or speaker.level is None or speaker.rendering is not None:
+            return
+        start = time.monotonic()
+        try:
+            speaker.rendering = Rendering.capture(speaker.soco, speaker.level)
+        except Exception as err:  # isolation per speaker
+            reason, detail = describe(err, speaker.zone.host)
+            speaker.fail(reason, f"snapshot: {detail}")
+        timings = speaker.result.timings
+        timings["snapshot"] = timings.get("snapshot", 0.0) + time.monotonic() - start
 
     def chime_settings(self, speaker: Speaker) -> dict[str, int | bool]:
         """What the chime sets on a speaker: audible, or silent when left out."""

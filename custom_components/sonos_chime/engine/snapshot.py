@@ -28,6 +28,19 @@ SEEKABLE = frozenset({SourceKind.QUEUE, SourceKind.STREAM})
 
 
 @dataclass(frozen=True, slots=True)
+class Level:
+    """How loud a speaker plays: read first, and all a clip over music needs."""
+
+    volume: int
+    mute: bool
+
+    @classmethod
+    def capture(cls, speaker: SoCo) -> Level:
+        """Two reads; the rest of the rendering waits until a pause is chosen."""
+        return cls(volume=speaker.volume, mute=speaker.mute)
+
+
+@dataclass(frozen=True, slots=True)
 class Rendering:
     """A speaker's own output settings."""
 
@@ -39,11 +52,11 @@ class Rendering:
     fixed_volume: bool
 
     @classmethod
-    def capture(cls, speaker: SoCo) -> Rendering:
-        """Read every setting the chime may change or a restore must keep."""
+    def capture(cls, speaker: SoCo, level: Level) -> Rendering:
+        """Read every other setting the chime may change or a restore must keep."""
         return cls(
-            volume=speaker.volume,
-            mute=speaker.mute,
+            volume=level.volume,
+            mute=level.mute,
             bass=speaker.bass,
             treble=speaker.treble,
             loudness=speaker.loudness,
@@ -109,6 +122,25 @@ def wait_settled(speaker: SoCo, timeout: float = SETTLE_TIMEOUT) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """What a coordinator plays, and whether: read first, to choose the way."""
+
+    state: str
+    uri: str
+    metadata: str
+
+    @property
+    def kind(self) -> SourceKind:
+        """The kind of source its URI names."""
+        return classify(self.uri)
+
+    @property
+    def resumable(self) -> bool:
+        """Whether UPnP can put this source back."""
+        return self.kind not in NOT_RESUMABLE
+
+
+@dataclass(frozen=True, slots=True)
 class Transport:
     """A coordinator's source and where it was in it."""
 
@@ -127,27 +159,19 @@ class Transport:
         return self.kind not in NOT_RESUMABLE
 
     @classmethod
-    def capture(
-        cls,
-        speaker: SoCo,
-        state: str,
-        media: tuple[str, str],
-        settings: tuple[str, bool],
-    ) -> Transport:
-        """Record the source, before anything is touched.
+    def capture(cls, speaker: SoCo, source: Source) -> Transport:
+        """Record where the source is, and how it plays, before anything is touched.
 
-        ``media`` (URI, metadata) and ``settings`` (play mode, crossfade) were
-        read already; reads before the pause cost no silence. A playing zone's
-        position runs on: repositioned reads it again once paused.
+        Reads before the pause cost no silence. A playing zone's position
+        runs on: repositioned reads it again once paused.
         """
+        play_mode, crossfade = speaker.play_mode, bool(speaker.cross_fade)
         track = speaker.get_current_track_info()
-        uri, metadata = media
-        play_mode, crossfade = settings
         return cls(
-            state=state,
-            uri=uri,
-            metadata=metadata,
-            kind=classify(uri),
+            state=source.state,
+            uri=source.uri,
+            metadata=source.metadata,
+            kind=source.kind,
             track=int(track["playlist_position"] or 0),
             position=track["position"] or START,
             play_mode=play_mode,

@@ -1,17 +1,19 @@
 """Measure when a chime is first heard, its skew, overhead and position error.
 
 The emulated household runs in its own process (as speakers would), and every
-number comes from the speakers' own event timelines, so the engine and the
+number comes from the speakers' own event timelines, so the engine, our
+scheduled chimes in a real Home Assistant (bench_scheduled.py) and the
 baselines (Home Assistant core's snapshot/play/wait/restore script on core's
 Sonos, core's own announce, and a sequential per-zone cron job) are measured
-the same way. First sound: from the call to the moment each speaker starts
-the chime (its transport PLAYING the chime after buffering, or its clip's
-audio fetched), mean and max across zones.
+the same way. First sound: from the call, or the moment a scheduled chime was
+due, to the moment each speaker starts the chime (its transport PLAYING the
+chime after buffering, or its clip's audio fetched), mean and max across zones.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from dataclasses import dataclass, replace
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +41,7 @@ from custom_components.sonos_chime.engine import (  # noqa: E402
 )
 from custom_components.sonos_chime.engine.audio_length import read_file_duration  # noqa: E402
 from scripts.bench_core import CoreSonos  # noqa: E402
+from scripts.bench_scheduled import CHIMES, ScheduledChimes  # noqa: E402
 from sonos_emulator.timing import PROFILES, REALISTIC  # noqa: E402
 
 MEDIA = ROOT / "tests" / "media"
@@ -47,6 +50,7 @@ CHIME_VOLUME = 30  # every method chimes at the same volume
 START_POSITION = 30  # seconds into track 2 of the queue
 FIXED_SLEEP = 3.0  # what a cron script sleeps for a 2 s chime
 TRACKS = [f"x-file-cifs://nas/music/{n:02}.mp3" for n in range(1, 6)]
+QUEUE = "x-rincon-queue:"  # what a zone playing its queue reports as its source
 
 
 class MediaServer(ThreadingHTTPServer):
@@ -166,7 +170,13 @@ def sequential(hosts: list[str], url: str) -> None:
 
 
 def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> Row:
-    """Run one chime and read the timelines back."""
+    """Run one chime and read the timelines back.
+
+    run() returns anything for a chime called now; a scheduled chime returns
+    the moment it was due, and its sonos_chime_played event: first sound and
+    wall time count from that moment, and the event's duration (the chime
+    and its message) is what the music had to be interrupted for.
+    """
     set_up(hosts)
     time.sleep(0.3)  # let the queue play a moment, as it would in a home
     # Where each zone is, to the millisecond, and when: the reference for the error.
@@ -175,8 +185,13 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
         before[host] = (state(host)["position"], time.time())
     since = time.time()
     began = time.monotonic()
-    run()
+    outcome = run()
     wall = time.monotonic() - began
+    due, length = since, chime_len
+    if isinstance(outcome, tuple):
+        due, played = outcome
+        wall -= due - since
+        length = played.get("duration") or chime_len
     # Play returns before the speaker has buffered: wait until every zone is heard.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(
@@ -207,18 +222,18 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
         resumed = next(
             e["t"]
             for e in timeline
-            if e["t"] > chime and e["state"] == "PLAYING" and e["uri"] != url
+            if e["t"] > chime and e["state"] == "PLAYING" and e["uri"].startswith(QUEUE)
         )
         expected = position + (paused - read_at) + (now - resumed)
         starts.append(chime)
         interruptions.append(resumed - paused)
         errors.append(abs(now_state["position"] - expected))
-    overheads = [i - chime_len for i in interruptions if i > 0]
+    overheads = [i - length for i in interruptions if i > 0]
     return Row(
         zones=len(hosts),
         method=method,
-        first_sound_mean=statistics.mean(start - since for start in starts),
-        first_sound_max=max(starts) - since,
+        first_sound_mean=statistics.mean(start - due for start in starts),
+        first_sound_max=max(starts) - due,
         skew=max(starts) - min(starts),
         interruption_mean=statistics.mean(interruptions),
         interruption_max=max(interruptions),
@@ -259,6 +274,8 @@ def main() -> None:
     args = parser.parse_args()
     server = MediaServer(("127.0.0.1", 0), partial(Quiet, directory=MEDIA))
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    clip_loop = asyncio.new_event_loop()
+    threading.Thread(target=clip_loop.run_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/{CHIME}"
     chime_len = read_file_duration(MEDIA / CHIME) or 0.0
     rows: list[Row] = []
@@ -266,21 +283,20 @@ def main() -> None:
         proc, hosts, uids = start_household(size, args.profile, args.net)
         try:
             forget_speakers()
-            engine = ChimeEngine(hosts)
+            # Clips on a loop the engine is handed, as Home Assistant hands
+            # it its own: connections then stay open from chime to chime.
+            engine = ChimeEngine(hosts, clip_loop=clip_loop)
             request = ChimeRequest(url, duration=chime_len, volume=CHIME_VOLUME)
             rows.append(
                 measure(hosts, "engine", partial(engine.chime, request), url, chime_len)
             )
             overlay = replace(request, mode=ChimeMode.OVERLAY)
-            rows.append(
-                measure(
-                    hosts,
-                    "engine overlay",
-                    partial(engine.chime, overlay),
-                    url,
-                    chime_len,
-                )
+            rows.extend(
+                measure(hosts, method, partial(engine.chime, overlay), url, chime_len)
+                for method in ("engine overlay, first", "engine overlay")
             )
+            household_id = engine.household().household_id
+            engine.close()
             if not args.no_baseline:
                 # Core is set up after the engine ran and gone before the
                 # sequential run: each method finds the household to itself.
@@ -300,6 +316,18 @@ def main() -> None:
                     )
                     # Its clips end on their own, after the call returned.
                     time.sleep(chime_len + 1.0)
+                forget_speakers()
+                with ScheduledChimes(
+                    hosts,
+                    uids,
+                    args.net,
+                    household_id=household_id,
+                    url=url,
+                    volume=CHIME_VOLUME,
+                ) as chimes:
+                    for row in CHIMES:
+                        play = partial(chimes.play, row)
+                        rows.append(measure(hosts, row, play, url, chime_len))
                 forget_speakers()
                 rows.append(
                     measure(

@@ -271,10 +271,11 @@ class CoreSonos:
         """
         hass = self._hass = HomeAssistant(self._config_dir.name)
         loader.async_setup(hass)
-        hass.data[loader.DATA_CUSTOM_COMPONENTS] = {}  # core's Sonos alone
+        self._custom_components(hass)
         hass.config.skip_pip = True
         config = {
-            HA_DOMAIN: {},
+            # The speakers fetch what Home Assistant serves at this address.
+            HA_DOMAIN: {"internal_url": f"http://127.0.0.1:{self._http_port}"},
             HTTP_DOMAIN: {"server_host": ["127.0.0.1"], "server_port": self._http_port},
             SONOS: {MP_DOMAIN: {"hosts": self.hosts}},
         }
@@ -292,6 +293,14 @@ class CoreSonos:
         [entry] = hass.config_entries.async_entries(SONOS)
         if entry.state is not ConfigEntryState.LOADED:
             raise RuntimeError(f"core's Sonos entry is {entry.state}")
+        await self._async_set_up_more(hass)
+
+    def _custom_components(self, hass: HomeAssistant) -> None:
+        """None: core's Sonos alone."""
+        hass.data[loader.DATA_CUSTOM_COMPONENTS] = {}
+
+    async def _async_set_up_more(self, hass: HomeAssistant) -> None:
+        """Nothing but core's Sonos."""
 
     async def _async_entity_ids(self) -> list[str]:
         """Core's media player per zone, once every one has a state."""
@@ -322,9 +331,9 @@ class CoreSonos:
         return dict(result.variables) if result else {}
 
     async def _async_stop(self) -> None:
-        """Unload core's entry, stop Home Assistant, leave no task behind."""
+        """Unload every entry, stop Home Assistant, leave no task behind."""
         hass = self.hass
-        for entry in hass.config_entries.async_entries(SONOS):
+        for entry in hass.config_entries.async_entries():
             await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
         await hass.async_stop()

@@ -189,3 +189,26 @@ def websockets_opened(household: Household) -> int:
         for event in speaker.events()
         if event["kind"] == "websocket" and event["action"] == "opened"
     )
+
+
+async def test_speakers_that_cannot_get_ready_still_chime_at_its_time(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, household: Household
+) -> None:
+    """Every speaker away at 06:59:30, back by 07:00: the chime plays, on time."""
+    freezer.move_to(local(MONDAY, time(6, 50)))
+    morning = chime_subentry()
+    morning["data"][CONF_MODE] = "overlay"
+    await set_up(hass, household_entry(household, all_zones=True, subentries=[morning]))
+    events = chime_events(hass)
+    for speaker in household.speakers:
+        speaker.go_offline()
+
+    await advance(hass, freezer, seven() - PREPARE_AHEAD)
+    assert websockets_opened(household) == 0
+    for speaker in household.speakers:
+        speaker.go_online()
+
+    await advance(hass, freezer, seven())
+    [event] = scheduled(events)
+    assert {zone["outcome"] for zone in event.data["zones"].values()} == {"chimed"}
+    assert {zone["way"] for zone in event.data["zones"].values()} == {"overlay"}

@@ -35,7 +35,6 @@ from .const import (
 from .data import SonosChimeConfigEntry
 from .engine import (
     ChimeEngine,
-    ChimeError,
     ChimeRequest,
     ChimeResult,
     HouseholdInfo,
@@ -330,8 +329,8 @@ class ChimeManager:
         )
         try:
             await self.hass.async_add_executor_job(self.engine.prepare, speakers)
-        except (ChimeError, OSError) as err:  # the chime meets it again
-            LOGGER.debug("Speakers not got ready for %s: %s", config.name, err)
+        except Exception:  # the chime meets it again, and reports it
+            LOGGER.debug("Speakers not got ready for %s", config.name, exc_info=True)
         return ready
 
     def _held(self, config: ChimeConfig, when: datetime) -> bool:
@@ -703,7 +702,7 @@ async def _async_ready(
         return None
     try:
         return await asyncio.shield(task)
-    except (HomeAssistantError, ChimeError, OSError) as err:
+    except Exception as err:  # whatever it was, the chime meets it again now
         LOGGER.debug("%s was not got ready ahead (%s): now", config.name, err)
         return None
 

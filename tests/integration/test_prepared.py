@@ -212,3 +212,35 @@ async def test_speakers_that_cannot_get_ready_still_chime_at_its_time(
     [event] = scheduled(events)
     assert {zone["outcome"] for zone in event.data["zones"].values()} == {"chimed"}
     assert {zone["way"] for zone in event.data["zones"].values()} == {"overlay"}
+
+
+@pytest.mark.usefixtures("demo_tts")
+async def test_speakers_failing_to_get_ready_keep_what_is_ready(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever goes wrong getting the speakers ready, the message spoken ahead
+    is kept, and the chime plays at its time."""
+    spoken: list[datetime] = []
+    spy(monkeypatch, "async_resolve_message", spoken)
+    freezer.move_to(local(MONDAY, time(6, 50)))
+    morning = chime_subentry(message=MESSAGE, tts_engine="demo")
+    manager = await set_up(
+        hass, household_entry(household, all_zones=True, subentries=[morning])
+    )
+    events = chime_events(hass)
+
+    def broken(_request: object) -> None:
+        raise RuntimeError("something unforeseen")
+
+    monkeypatch.setattr(manager.engine, "prepare", broken)
+
+    await advance(hass, freezer, seven() - PREPARE_AHEAD)
+    await advance(hass, freezer, seven())
+
+    [event] = scheduled(events)
+    assert {zone["outcome"] for zone in event.data["zones"].values()} == {"chimed"}
+    assert event.data["message"] == {"spoken": True, "error": None}
+    assert spoken == [seven() - PREPARE_AHEAD]

@@ -308,6 +308,8 @@ class ChimeManager:
             self._async_prepare_pieces(subentry_id, config, at),
             f"{DOMAIN} getting chime {subentry_id} ready",
         )
+        if (earlier := self._prepared.get((subentry_id, at))) is not None:
+            earlier[1].cancel()  # armed again: only the latest counts
         self._prepared[(subentry_id, at)] = (config, task)
 
     @callback

@@ -85,6 +85,16 @@ async def wait_until(predicate: Callable[[], bool]) -> None:
             await asyncio.sleep(0.02)
 
 
+def websockets(household: Household, action: str) -> int:
+    """How many clip connections the speakers saw opened, or closed."""
+    return sum(
+        1
+        for speaker in household.speakers
+        for event in speaker.events()
+        if event["kind"] == "websocket" and event["action"] == action
+    )
+
+
 def put_in_library(
     hass: HomeAssistant, name: str, source: str = "chime_short.mp3"
 ) -> Path:

@@ -22,6 +22,7 @@ from .helpers import (
     put_in_library,
     set_up,
     wait_until,
+    websockets,
 )
 
 QUEUE = [Track(f"x-file-cifs://nas/music/{n}.mp3", f"Song {n}", 180.0) for n in (1, 2)]
@@ -93,16 +94,6 @@ async def test_clips_go_out_on_home_assistants_loop_and_session(
     assert session._loop is hass.loop
     assert session._session is async_get_clientsession(hass)
     assert not session._session.closed
-
-
-def websockets(household: Household, action: str) -> int:
-    """How many clip connections the speakers saw opened, or closed."""
-    return sum(
-        1
-        for speaker in household.speakers
-        for event in speaker.events()
-        if event["kind"] == "websocket" and event["action"] == action
-    )
 
 
 async def test_clip_connections_stay_open_until_unloaded(

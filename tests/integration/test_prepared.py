@@ -29,6 +29,7 @@ from .helpers import (
     put_in_library,
     scheduled,
     set_up,
+    websockets,
 )
 
 pytestmark = [
@@ -169,7 +170,7 @@ async def test_the_speakers_get_ready_too(
     household.clear_events()
 
     await advance(hass, freezer, seven() - PREPARE_AHEAD)
-    opened = websockets_opened(household)
+    opened = websockets(household, "opened")
     assert opened == 2 * len(household.speakers)
     assert [
         e for s in household.speakers for e in s.events() if e["kind"] == "clip"
@@ -178,17 +179,7 @@ async def test_the_speakers_get_ready_too(
     await advance(hass, freezer, seven())
     [event] = scheduled(events)
     assert {zone["way"] for zone in event.data["zones"].values()} == {"overlay"}
-    assert websockets_opened(household) == opened
-
-
-def websockets_opened(household: Household) -> int:
-    """Clip connections the speakers saw opened."""
-    return sum(
-        1
-        for speaker in household.speakers
-        for event in speaker.events()
-        if event["kind"] == "websocket" and event["action"] == "opened"
-    )
+    assert websockets(household, "opened") == opened
 
 
 async def test_speakers_that_cannot_get_ready_still_chime_at_its_time(
@@ -204,7 +195,7 @@ async def test_speakers_that_cannot_get_ready_still_chime_at_its_time(
         speaker.go_offline()
 
     await advance(hass, freezer, seven() - PREPARE_AHEAD)
-    assert websockets_opened(household) == 0
+    assert websockets(household, "opened") == 0
     for speaker in household.speakers:
         speaker.go_online()
 

@@ -2,7 +2,7 @@
 
 The emulated household runs in its own process (as speakers would), and every
 number comes from the speakers' own event timelines, so the engine, our
-scheduled chimes in a real Home Assistant (bench_scheduled.py) and the
+action and scheduled chimes in a real Home Assistant (bench_chimes.py) and the
 baselines (Home Assistant core's snapshot/play/wait/restore script on core's
 Sonos, core's own announce, and a sequential per-zone cron job) are measured
 the same way. First sound: from the call, or the moment a scheduled chime was
@@ -40,8 +40,8 @@ from custom_components.sonos_chime.engine import (  # noqa: E402
     ChimeRequest,
 )
 from custom_components.sonos_chime.engine.audio_length import read_file_duration  # noqa: E402
+from scripts.bench_chimes import CHIMES, Chimes  # noqa: E402
 from scripts.bench_core import CoreSonos  # noqa: E402
-from scripts.bench_scheduled import CHIMES, ScheduledChimes  # noqa: E402
 from sonos_emulator.timing import PROFILES, REALISTIC  # noqa: E402
 
 MEDIA = ROOT / "tests" / "media"
@@ -317,7 +317,7 @@ def main() -> None:
                     # Its clips end on their own, after the call returned.
                     time.sleep(chime_len + 1.0)
                 forget_speakers()
-                with ScheduledChimes(
+                with Chimes(
                     hosts,
                     uids,
                     args.net,
@@ -325,6 +325,10 @@ def main() -> None:
                     url=url,
                     volume=CHIME_VOLUME,
                 ) as chimes:
+                    for mode in (ChimeMode.INTERRUPT, ChimeMode.OVERLAY):
+                        call = partial(chimes.call, mode)
+                        method = f"action {mode.value}"
+                        rows.append(measure(hosts, method, call, url, chime_len))
                     for row in CHIMES:
                         play = partial(chimes.play, row)
                         rows.append(measure(hosts, row, play, url, chime_len))

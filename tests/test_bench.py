@@ -17,6 +17,8 @@ METHODS = [
     "engine overlay",
     "ha core recipe",
     "ha core announce",
+    "action interrupt",
+    "action overlay",
     "scheduled overlay",
     "scheduled overlay + message",
     "scheduled interrupt",
@@ -28,12 +30,13 @@ OVER_THE_MUSIC = frozenset(
         "engine overlay, first",
         "engine overlay",
         "ha core announce",
+        "action overlay",
         "scheduled overlay",
         "scheduled overlay + message",
     }
 )
 # One zone, fast speakers: the emulator, two Home Assistant start-ups, core's
-# discovery and four chimes set a few seconds ahead take most of it.
+# discovery, two actions and four chimes set a few seconds ahead take most of it.
 TIMEOUT = 180
 NUMBER = r"-?\d+\.\d+"
 PAIR = rf"{NUMBER} / {NUMBER}"

@@ -1,12 +1,13 @@
-"""Scheduled chimes of this integration, run by a real Home Assistant.
+"""This integration's chimes, run by a real Home Assistant: action and schedule.
 
 The same Home Assistant as core's recipe (bench_core.py), with core's Sonos
 set up as our users have it, and this integration beside it: one household
 entry, every zone a chime zone, and one chime per way of chiming, with and
-without a spoken message (Home Assistant's demo text-to-speech). To run one,
-the bench sets its time a few seconds ahead through its Time entity, as a
-user would, and waits for its sonos_chime_played event; the chime gets ready
-at once, its time being nearer than it looks ahead, and plays at its time.
+without a spoken message (Home Assistant's demo text-to-speech). The action,
+sonos_chime.play, is called as an automation calls it. To run a scheduled
+chime, the bench sets its time a few seconds ahead through its Time entity,
+as a user would, and waits for its sonos_chime_played event; the chime gets
+ready at once, its time being nearer than it looks ahead, and plays at it.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ CHIMES = {
 }
 
 
-class ScheduledChimes(CoreSonos):
+class Chimes(CoreSonos):
     """Home Assistant with core's Sonos and this integration's chimes."""
 
     def __init__(
@@ -83,6 +84,18 @@ class ScheduledChimes(CoreSonos):
         self.url = url
         self.volume = volume
         self._entry_id: str | None = None
+
+    def call(self, mode: ChimeMode) -> None:
+        """The action on every zone, in this mode; returns once every zone is back."""
+        self._call(
+            self.hass.services.async_call(
+                DOMAIN,
+                "play",
+                {"media": self.url, "volume": self.volume, "mode": mode.value},
+                blocking=True,
+                return_response=True,
+            )
+        )
 
     def play(self, row: str) -> tuple[float, dict[str, Any]]:
         """Set the row's chime a few seconds ahead; when it was due, and its event."""

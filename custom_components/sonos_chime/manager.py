@@ -4,7 +4,8 @@ Every chime, whether scheduled, pressed or asked for by the action, goes
 through ChimeManager.async_play: that is where the zone switches apply, where
 the result is kept for the entities and where the event is fired. The entry's
 settings are read through HouseholdConfig (chime_config.py), the timers live
-in HouseholdSchedules (schedule.py), and what goes wrong is raised as issues
+in HouseholdSchedules (schedule.py), what a scheduled chime gets ready before
+its time in ChimesAhead (ahead.py), and what goes wrong is raised as issues
 by HouseholdRepairs (issues.py). Entities hear of a change to their chime by
 the dispatcher signal signal_chime_updated.
 """
@@ -12,7 +13,7 @@ the dispatcher signal signal_chime_updated.
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any, Final, Literal
 
 from homeassistant.config_entries import ConfigSubentry
@@ -22,8 +23,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
+from .ahead import PREPARE_AHEAD, ChimesAhead, Prepared, async_ready
 from .chime_config import ChimeConfig, HouseholdConfig
-from .chime_pieces import ChimePieces, async_chime_pieces
+from .chime_pieces import async_chime_pieces
 from .const import (
     CONF_ENABLED,
     CONF_TIME,
@@ -64,11 +66,6 @@ class _Outcome:
 
 # Within Home Assistant's first stop stage (20 s): a restore takes seconds.
 CUT_SHORT_TIMEOUT: Final = 15.0
-# A scheduled chime's pieces are got ready this long before its time.
-PREPARE_AHEAD: Final = timedelta(seconds=30)
-
-# A scheduled chime's pieces, getting ready for the settings it had then.
-type Prepared = tuple[ChimeConfig, asyncio.Task[ChimePieces]]
 
 
 def signal_chime_updated(entry_id: str, chime_id: str) -> SignalType[()]:
@@ -102,11 +99,11 @@ class ChimeManager:
             prepare=self._async_prepare,
             lead=PREPARE_AHEAD,
         )
-        # Pieces got ready ahead, by chime and time of day.
-        self._prepared: dict[tuple[str, time], Prepared] = {}
         # What the chime under way will restore, kept where a crash cannot reach.
         self.records = ChimeRecordStore(hass, entry.entry_id)
         self.repairs = HouseholdRepairs(hass, entry)
+        # What scheduled chimes got ready before their time.
+        self.ahead = ChimesAhead(hass, entry, engine, self.repairs, self._chime_targets)
         # Why a zone was skipped or failed, in words of the user's language.
         self.reason_words: dict[str, str] = {}
         self._disabled_zones: set[str] = set()
@@ -265,7 +262,7 @@ class ChimeManager:
                     "until": f"{config.clock_until:%H:%M}",
                 },
             )
-        self._async_drop_prepared(subentry_id)
+        self.ahead.async_drop(subentry_id)
         self.config.async_persist(subentry_id, CONF_TIME, at.isoformat())
         if (config := self.chime_config(subentry_id)) is not None:
             self.schedules.async_move(subentry_id, config)
@@ -277,7 +274,7 @@ class ChimeManager:
         self.config.async_persist(subentry_id, CONF_ENABLED, enabled)
         if not enabled:
             self.schedules.async_disarm(subentry_id)
-            self._async_drop_prepared(subentry_id)
+            self.ahead.async_drop(subentry_id)
         elif (config := self.chime_config(subentry_id)) is not None:
             self.schedules.async_arm(subentry_id, config)
         self._async_updated(subentry_id)
@@ -295,45 +292,10 @@ class ChimeManager:
 
     @callback
     def _async_prepare(self, subentry_id: str, at: time, when: datetime) -> None:
-        """Its time is near: get the chime's pieces ready, unless it will be held.
-
-        A task of its own: the chime waits for it at its time, and goes on
-        without it if it failed.
-        """
+        """Its time is near: get the chime ready (ahead.py), unless it will be held."""
         config = self.chime_config(subentry_id)
-        if config is None or self._held(config, when):
-            return
-        task = self.entry.async_create_task(
-            self.hass,
-            self._async_prepare_pieces(subentry_id, config, at),
-            f"{DOMAIN} getting chime {subentry_id} ready",
-        )
-        if (earlier := self._prepared.get((subentry_id, at))) is not None:
-            earlier[1].cancel()  # armed again: only the latest counts
-        self._prepared[(subentry_id, at)] = (config, task)
-
-    @callback
-    def _async_drop_prepared(self, subentry_id: str) -> None:
-        """Its times or its switch changed: what was got ready will not play."""
-        for key in [key for key in self._prepared if key[0] == subentry_id]:
-            self._prepared.pop(key)[1].cancel()
-
-    async def _async_prepare_pieces(
-        self, subentry_id: str, config: ChimeConfig, at: time
-    ) -> ChimePieces:
-        """Its pieces, and the speakers ready for them (engine.prepare)."""
-        targets = self._chime_targets(config)  # no speech for a chime going nowhere
-        ready = await async_chime_pieces(
-            self.hass, self.repairs, subentry_id, config, at, measure=True
-        )
-        speakers = ChimeRequest(
-            media_url=ready.pieces[0].url, zone_uids=tuple(targets), mode=config.mode
-        )
-        try:
-            await self.hass.async_add_executor_job(self.engine.prepare, speakers)
-        except Exception:  # the chime meets it again, and reports it
-            LOGGER.debug("Speakers not got ready for %s", config.name, exc_info=True)
-        return ready
+        if config is not None and not self._held(config, when):
+            self.ahead.async_get_ready(subentry_id, config, at)
 
     def _held(self, config: ChimeConfig, when: datetime) -> bool:
         """Whether a scheduled play at that moment would be held back."""
@@ -350,7 +312,7 @@ class ChimeManager:
 
     async def _async_play_scheduled(self, subentry_id: str, at: time) -> None:
         """Nobody waits for a scheduled chime: report trouble in the log."""
-        prepared = self._prepared.pop((subentry_id, at), None)
+        prepared = self.ahead.async_take(subentry_id, at)
         try:
             await self.async_play_chime(
                 subentry_id, trigger="schedule", at=at, prepared=prepared
@@ -449,7 +411,7 @@ class ChimeManager:
         as it would have been without.
         """
         targets = self._chime_targets(config)
-        ready = await _async_ready(prepared, config)
+        ready = await async_ready(prepared, config)
         if ready is None:
             ready = await async_chime_pieces(
                 self.hass, self.repairs, subentry_id, config, at
@@ -690,23 +652,6 @@ class ChimeManager:
         )
         if chime_id is not None and chime is not None:
             self._async_updated(chime_id)
-
-
-async def _async_ready(
-    prepared: Prepared | None, config: ChimeConfig
-) -> ChimePieces | None:
-    """The pieces got ready ahead, if for these settings and they could be."""
-    if prepared is None:
-        return None
-    settings, task = prepared
-    if settings != config:
-        task.cancel()
-        return None
-    try:
-        return await asyncio.shield(task)
-    except Exception as err:  # whatever it was, the chime meets it again now
-        LOGGER.debug("%s was not got ready ahead (%s): now", config.name, err)
-        return None
 
 
 def _said_unoccupied(result: ChimeResult, uids: frozenset[str]) -> None:

@@ -12,8 +12,8 @@ from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.sonos_chime import chime_pieces
+from custom_components.sonos_chime.ahead import PREPARE_AHEAD
 from custom_components.sonos_chime.const import CONF_MODE, DOMAIN
-from custom_components.sonos_chime.manager import PREPARE_AHEAD
 from sonos_emulator import Household
 
 from .helpers import (
@@ -146,7 +146,7 @@ async def test_a_chime_moved_after_getting_ready_drops_what_it_got(
     entry = household_entry(household, all_zones=True, subentries=[chime_subentry()])
     manager = await set_up(hass, entry)
     await advance(hass, freezer, seven() - PREPARE_AHEAD)
-    assert list(manager._prepared) == [(MORNING, time(7))]
+    assert list(manager.ahead._prepared) == [(MORNING, time(7))]
 
     await hass.services.async_call(
         "time",
@@ -154,7 +154,7 @@ async def test_a_chime_moved_after_getting_ready_drops_what_it_got(
         {"entity_id": entity_id(hass, entry, "time", "time"), "time": "07:10:00"},
         blocking=True,
     )
-    assert manager._prepared == {}
+    assert manager.ahead._prepared == {}
 
 
 async def test_the_speakers_get_ready_too(

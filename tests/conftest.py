@@ -42,6 +42,12 @@ os.environ["SONOS_EMULATOR_NET"] = EMULATOR_NET
 EMULATOR_HOSTS = ["127.0.0.1", *(f"{EMULATOR_NET}.{n}" for n in range(32))]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The bench's end-to-end run first: a minute long, it would otherwise be
+    the last test a worker takes, and every other worker done long before."""
+    items.sort(key=lambda item: item.path.name != "test_bench.py")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Make the speakers' TLS certificate before any test freezes the clock.
 

@@ -2,6 +2,7 @@
 the pause, or the clip, remains; one that could not get ready still plays.
 """
 
+import asyncio
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 
-from custom_components.sonos_chime import chime_pieces
+from custom_components.sonos_chime import ahead, chime_pieces
 from custom_components.sonos_chime.ahead import PREPARE_AHEAD
 from custom_components.sonos_chime.const import CONF_MODE, DOMAIN
 from sonos_emulator import Household
@@ -235,3 +236,48 @@ async def test_speakers_failing_to_get_ready_keep_what_is_ready(
     assert {zone["outcome"] for zone in event.data["zones"].values()} == {"chimed"}
     assert event.data["message"] == {"spoken": True, "error": None}
     assert spoken == [seven() - PREPARE_AHEAD]
+
+
+async def test_getting_ready_again_keeps_only_the_latest(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    household: Household,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Got ready again for one time (its schedule armed again) while the last
+    is still under way: that one is given up, the chime plays the latest."""
+    freezer.move_to(local(MONDAY, time(6, 59, 45)))
+    manager = await set_up(
+        hass,
+        household_entry(household, all_zones=True, subentries=[chime_subentry()]),
+    )
+    events = chime_events(hass)
+    config = manager.chime_config(MORNING)
+    assert config is not None
+    original = ahead.async_chime_pieces
+    stuck = asyncio.Event()
+    calls = 0
+
+    async def first_stuck(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await stuck.wait()  # set only at the end: a cancel ends it first
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(ahead, "async_chime_pieces", first_stuck)
+    try:
+        manager.ahead.async_get_ready(MORNING, config, time(7))
+        [(_, under_way)] = manager.ahead._prepared.values()
+        await asyncio.sleep(0)
+        manager.ahead.async_get_ready(MORNING, config, time(7))
+        for _ in range(3):  # a cancelled task ends at its next step
+            await asyncio.sleep(0)
+        assert under_way.cancelled()
+    finally:
+        stuck.set()
+    await advance(hass, freezer, seven())
+
+    [event] = scheduled(events)
+    assert {zone["outcome"] for zone in event.data["zones"].values()} == {"chimed"}
+    assert calls == 2

@@ -126,8 +126,8 @@ class ChimeEngine:
     def prepare(self, request: ChimeRequest) -> None:
         """Get ready for a chime due soon: nothing a speaker plays is touched.
 
-        The household is read, each target's model learnt, and the clip
-        connections of the zones it may go over the music on opened, to stay
+        The household is read; for a chime that may go over the music, each
+        target's model is learnt and its clip connections opened, to stay
         open for it. The chime reads the household again at its time: a
         group changed meanwhile must be chimed on, and put back, as it is
         then. Anything that fails here is met again, and reported, by the
@@ -135,6 +135,8 @@ class ChimeEngine:
         """
         self._refuse_when_stopping()
         info = self.household()
+        if request.mode is ChimeMode.INTERRUPT:
+            return  # neither models nor clips: it pauses wherever it chimes
         targets, _ = self._targets(info, request)
         zones = [
             zone
@@ -144,11 +146,7 @@ class ChimeEngine:
         ]
         with _pools(len(zones)) as (each, _):
             each(_learn_model, zones)
-        if (
-            request.mode is ChimeMode.INTERRUPT
-            or self.clip_loop is None
-            or not self._links_lock.acquire(blocking=False)
-        ):
+        if self.clip_loop is None or not self._links_lock.acquire(blocking=False):
             return
         try:
             self._kept_links().probe(zones)

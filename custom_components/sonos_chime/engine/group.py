@@ -287,12 +287,11 @@ class GroupChime:
     def record_transport(self) -> None:
         """Where the source is and how it plays: a group about to pause."""
         if self.active and self.source is not None and self.transport is None:
-            self._guard("snapshot", self._record_transport)
+            self._guard("snapshot", partial(self._record_transport, self.source))
 
-    def _record_transport(self) -> None:
+    def _record_transport(self, source: Source) -> None:
         start = time.monotonic()
-        if self.source is not None:
-            self.transport = Transport.capture(self.coordinator.soco, self.source)
+        self.transport = Transport.capture(self.coordinator.soco, source)
         self.wait["snapshot"] = self.wait.get("snapshot", 0.0) + (
             time.monotonic() - start
         )

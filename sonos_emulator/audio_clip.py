@@ -434,10 +434,12 @@ class ClipServer:
         if SUBPROTOCOL not in (p.strip() for p in offered.split(",")):
             raise web.HTTPBadRequest(text=f"subprotocol {SUBPROTOCOL} required")
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,))
-        await ws.prepare(request)
-        self._sockets[ws] = request
+        # Recorded as the handshake is accepted: a client's connect() returns
+        # once the answer reaches it, and must find the connection on record.
         self.speaker.record("websocket", action="opened")
         try:
+            await ws.prepare(request)
+            self._sockets[ws] = request
             async for message in ws:
                 if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     continue

@@ -149,6 +149,35 @@ def set_up(hosts: list[str]) -> None:
         speaker.play_from_queue(1)
         speaker.seek(f"0:00:{START_POSITION:02}")
         speaker.volume = 20
+    # A loaded machine can take a moment: a zone still buffering would be
+    # skipped as unsettled, and measure nothing.
+    until_playing(hosts)
+
+
+def until_playing(hosts: list[str], within: float = 10.0) -> None:
+    """Wait until every zone reports PLAYING, as a listener would hear it."""
+    deadline = time.monotonic() + within
+    while waiting := [h for h in hosts if state(h)["transport_state"] != "PLAYING"]:
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"not playing after {within} s: {', '.join(waiting)}")
+        time.sleep(0.05)
+
+
+def clip_fetched(host: str, since: float, url: str, within: float = 5.0) -> float:
+    """When the speaker fetched the clip: the first moment it could sound.
+
+    Core's announce returns once the clip is handed over, before the speaker
+    fetches it: look until it has.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        for event in events(host, since):
+            fetch = event["kind"] == "media_fetch" and event["url"] == url
+            if fetch and event.get("clip"):
+                return float(event["t"])
+        if time.monotonic() >= deadline:
+            raise LookupError(f"{host} neither paused nor fetched the clip")
+        time.sleep(0.05)
 
 
 def forget_speakers() -> None:
@@ -192,42 +221,29 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
         due, played = outcome
         wall -= due - since
         length = played.get("duration") or chime_len
-    # Play returns before the speaker has buffered: wait until every zone is heard.
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(
-        state(host)["transport_state"] != "PLAYING" for host in hosts
-    ):
-        time.sleep(0.05)
     starts, interruptions, errors = [], [], []
-    for host in hosts:
-        timeline = [e for e in events(host, since) if e["kind"] == "transport"]
-        now_state, now = state(host), time.time()
-        position, read_at = before[host]
-        if not any(e["state"] != "PLAYING" for e in timeline):
-            # Over the music: the clip starts once the speaker has fetched it.
-            starts.append(
-                next(
-                    e["t"]
-                    for e in events(host, since)
-                    if e["kind"] == "media_fetch" and e.get("clip") and e["url"] == url
-                )
-            )
-            interruptions.append(0.0)
-            errors.append(abs(now_state["position"] - (position + now - read_at)))
-            continue
-        paused = next(e["t"] for e in timeline if e["state"] != "PLAYING")
-        chime = next(
-            e["t"] for e in timeline if e["state"] == "PLAYING" and e["uri"] == url
-        )
-        resumed = next(
-            e["t"]
-            for e in timeline
-            if e["t"] > chime and e["state"] == "PLAYING" and e["uri"].startswith(QUEUE)
-        )
-        expected = position + (paused - read_at) + (now - resumed)
-        starts.append(chime)
-        interruptions.append(resumed - paused)
-        errors.append(abs(now_state["position"] - expected))
+    try:
+        # Play returns before the speaker has buffered: wait until every zone is heard.
+        until_playing(hosts)
+        for host in hosts:
+            timeline = [e for e in events(host, since) if e["kind"] == "transport"]
+            now_state, now = state(host), time.time()
+            position, read_at = before[host]
+            if not any(e["state"] != "PLAYING" for e in timeline):
+                # Over the music: the clip starts once the speaker has fetched it.
+                starts.append(clip_fetched(host, since, url))
+                interruptions.append(0.0)
+                errors.append(abs(now_state["position"] - (position + now - read_at)))
+                continue
+            paused, chime, resumed = interrupted(host, timeline, url)
+            expected = position + (paused - read_at) + (now - resumed)
+            starts.append(chime)
+            interruptions.append(resumed - paused)
+            errors.append(abs(now_state["position"] - expected))
+    except (LookupError, RuntimeError) as err:
+        # Which zone, and what the chime itself said of it.
+        message = f"{method}, {len(hosts)} zones: {err}; the chime gave {outcome!r}"
+        raise RuntimeError(message) from err
     overheads = [i - length for i in interruptions if i > 0]
     return Row(
         zones=len(hosts),
@@ -243,6 +259,28 @@ def measure(hosts: list[str], method: str, run, url: str, chime_len: float) -> R
         error_max=max(errors),
         wall=wall,
     )
+
+
+def interrupted(
+    host: str, timeline: list[dict], url: str
+) -> tuple[float, float, float]:
+    """When the music stopped, the chime played, and the music played again."""
+
+    def first(what: str, test) -> float:
+        for event in timeline:
+            if test(event):
+                return float(event["t"])
+        raise LookupError(f"{host} shows no {what}")
+
+    paused = first("pause", lambda e: e["state"] != "PLAYING")
+    chime = first("chime", lambda e: e["state"] == "PLAYING" and e["uri"] == url)
+    resumed = first(
+        "music after the chime",
+        lambda e: (
+            e["t"] > chime and e["state"] == "PLAYING" and e["uri"].startswith(QUEUE)
+        ),
+    )
+    return paused, chime, resumed
 
 
 def seconds(mean: float | None, most: float | None) -> str:
